@@ -1,7 +1,8 @@
 """The student's progress: an attempts log, the current state, and the book's data file.
 
 Layout under paths.state_dir():
-  state.json      {"schema": 1, "updated_at": ISO, "steps": {step_id: StepState}}
+  state.json      {"schema": 1, "updated_at": ISO, "steps": {step_id: StepState},
+                   "hints": {step_id: number of hint tiers revealed}}
   attempts.jsonl  one JSON line per evaluated step per run (append-only history)
   .lock           taken while writing, so two concurrent runs cannot corrupt anything
 
@@ -136,6 +137,18 @@ class ProgressStore:
                                f"Počkejte, až doběhne, případně smažte {self.root / '.lock'}.") from exc
         return state
 
+    def reveal_hints(self, step: str, total: int, more: bool) -> int:
+        """How many hint tiers of `step` the student has revealed (at least one; --more adds one)."""
+        with self._lock():
+            state = self.load()
+            hints = state.setdefault("hints", {})
+            revealed = max(1, int(hints.get(step, 0)))
+            if more and hints.get(step):
+                revealed = min(total, revealed + 1)
+            hints[step] = revealed
+            write_atomic(self.state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
+        return revealed
+
     def attempts(self) -> list[dict]:
         path = self.root / ATTEMPTS_FILE
         if not path.exists():
@@ -150,7 +163,7 @@ class ProgressStore:
 
 
 def empty_state() -> dict:
-    return {"schema": SCHEMA, "updated_at": None, "steps": {}}
+    return {"schema": SCHEMA, "updated_at": None, "steps": {}, "hints": {}}
 
 
 def book_data(state: dict, total_points: int, total_steps: int) -> dict:

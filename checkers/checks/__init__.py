@@ -1,0 +1,22 @@
+"""The check registry: every check module is listed here explicitly (no import side effects)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from checkers.checks import (deploy, django_settings, gunicorn, media, nginx, postgres, project, secret, static,
+                             systemd, web)
+from checkers.checks.base import Check
+
+MODULES = (project, django_settings, static, media, secret, deploy, nginx, gunicorn, systemd, postgres, web)
+
+
+@lru_cache(maxsize=1)
+def registry() -> dict[str, Check]:
+    checks: dict[str, Check] = {}
+    for module in MODULES:
+        for check in module.CHECKS:
+            if check.id in checks:
+                raise ValueError(f"duplicate check id {check.id}")
+            checks[check.id] = check
+    return checks

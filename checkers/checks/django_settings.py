@@ -1,0 +1,30 @@
+"""Steps 1 and 2: DEBUG off, ALLOWED_HOSTS with concrete addresses."""
+
+from __future__ import annotations
+
+from checkers.checks.base import Check, failed, passed
+from checkers.checks.common import setting
+from checkers.facts import dig
+
+
+def debug_off(facts: dict):
+    file = dig(facts, "django.settings_file", "settings.py")
+    if setting(facts, "DEBUG") is False:
+        return passed(file=file)
+    return failed(debug=setting(facts, "DEBUG"), file=file)
+
+
+def allowed_hosts(facts: dict):
+    hosts = setting(facts, "ALLOWED_HOSTS", [])
+    shown = ", ".join(repr(h) for h in hosts)
+    if not hosts:
+        return failed("empty")
+    if "*" in hosts:
+        return failed("wildcard", hosts=shown)
+    return passed(hosts=shown)
+
+
+CHECKS = (
+    Check("django.E001", debug_off, requires=("project.E003",)),
+    Check("django.E002", allowed_hosts, requires=("project.E003",)),
+)

@@ -1,0 +1,127 @@
+"""Step 7: nginx installed, running, enabled, a valid enabled site that is not shadowed, and
+/static/ and /media/ served by nginx itself (a real request for a real file)."""
+
+from __future__ import annotations
+
+from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, last_matching, site_host,
+                                      status_text, student_servers, web)
+from checkers.facts import dig
+from checkers.probe import nginx_conf
+
+NGINX_PACKAGES = ("nginx", "nginx-core", "nginx-light", "nginx-full")
+
+
+def _unit(facts: dict) -> dict:
+    return dig(facts, "systemd.units", {}).get("nginx.service", {})
+
+
+def installed(facts: dict):
+    versions = dig(facts, "packages.versions", {})
+    version = next((versions[p] for p in NGINX_PACKAGES if versions.get(p)), None)
+    if version or dig(facts, "nginx.installed"):
+        return passed(version=version or "?")
+    return failed()
+
+
+def running(facts: dict):
+    unit = _unit(facts)
+    if unit:
+        if unit.get("active_state") == "active":
+            return passed()
+        return failed(state=unit.get("active_state"), result=unit.get("result"))
+    masters = [p for p in facts.get("processes") or [] if p["argv"] and p["argv"][0].startswith("nginx: master")]
+    return passed() if masters else failed(state="neběží", result="?")
+
+
+def enabled(facts: dict):
+    unit = _unit(facts)
+    if not dig(facts, "systemd.available"):
+        return unknown("no_systemd")
+    if unit.get("unit_file_state") == "enabled":
+        return passed()
+    return failed(state=unit.get("unit_file_state", "?"))
+
+
+def config_valid(facts: dict):
+    test = dig(facts, "nginx.test", {})
+    if test.get("rc") == 0:
+        return passed()
+    lines = [line for line in (test.get("output") or "").splitlines() if "[emerg]" in line or "[crit]" in line]
+    return failed(error=(lines or [test.get("output") or "?"])[0].strip())
+
+
+def site_enabled(facts: dict):
+    enabled_entries = dig(facts, "nginx.sites_enabled", []) + dig(facts, "nginx.conf_d", [])
+    broken = [e["name"] for e in enabled_entries if e.get("symlink_to") and not e.get("exists")]
+    if broken:
+        return failed("broken_link", names=", ".join(broken))
+    servers = student_servers(facts)
+    if servers:
+        return passed(file=servers[0]["file"])
+    available = [e["name"] for e in dig(facts, "nginx.sites_available", []) if e["name"] != "default"]
+    if available:
+        return failed("not_enabled", names=", ".join(available), first=available[0])
+    return failed("missing")
+
+
+def not_shadowed(facts: dict):
+    server, why = chosen_server(facts)
+    host = site_host(facts)
+    if server is not None and not is_default_site(server):
+        return passed(file=server["file"], host=host)
+    names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or "(žádné)"
+    return failed(host=host, names=names)
+
+
+def _served(facts: dict, name: str, url_prefix_key: str, expect_css: bool):
+    response = web(facts, name)
+    if not response:
+        return None
+    host = site_host(facts)
+    if response.get("status") != 200:
+        server, _ = chosen_server(facts)
+        location = nginx_conf.select_location(server, response["path"])
+        path = nginx_conf.file_for(server, location, response["path"]) or "?"
+        log = last_matching(error_log_lines(facts), response["path"].rsplit("/", 1)[-1])
+        reason = {404: "not_found", 403: "forbidden"}.get(response.get("status"), "status")
+        return failed(reason, url=response["path"], status=status_text(response), path=path,
+                      log=log or "v error.log není nic k této adrese", host=host)
+    if response.get("django_headers"):
+        return failed("by_django", url=response["path"])
+    if response.get("body_sha256") != response.get("expected_sha256"):
+        return failed("other_file", url=response["path"])
+    content_type = dig(response, "headers.content-type", "")
+    if expect_css and not content_type.startswith("text/css"):
+        return failed("content_type", url=response["path"], content_type=content_type or "(chybí)")
+    return passed(url=response["path"], content_type=content_type)
+
+
+def static_served(facts: dict):
+    outcome = _served(facts, "static_file", "static", expect_css=True)
+    if outcome is None:
+        if not dig(facts, "http.web"):
+            return failed("no_port80")
+        return failed("no_sample")
+    return outcome
+
+
+def media_served(facts: dict):
+    outcome = _served(facts, "media_file", "media", expect_css=False)
+    if outcome is None:
+        if not dig(facts, "http.web"):
+            return failed("no_port80")
+        return failed("no_sample", root=dig(facts, "django.media.root", "?"))
+    return outcome
+
+
+CHECKS = (
+    Check("nginx.E001", installed),
+    Check("nginx.E002", running, requires=("nginx.E001",)),
+    Check("nginx.E003", enabled, requires=("nginx.E001",)),
+    Check("nginx.E004", config_valid, requires=("nginx.E001",)),
+    Check("nginx.E005", site_enabled, requires=("nginx.E001",)),
+    Check("nginx.E006", not_shadowed, requires=("nginx.E005",)),
+    Check("nginx.E007", static_served, requires=("nginx.E002", "nginx.E006", "static.E003")),
+    Check("nginx.E008", media_served, requires=("nginx.E002", "nginx.E006", "media.E002")),
+)

@@ -1,0 +1,64 @@
+"""Step 0: the target answers, the probe has the rights it needs, the starter project works."""
+
+from __future__ import annotations
+
+from checkers.checks.base import Check, failed, passed
+from checkers.checks.common import settings_problem
+from checkers.facts import dig
+
+
+def target_reachable(facts: dict):
+    return passed(os=dig(facts, "system.pretty_name", "?"), hostname=dig(facts, "system.hostname", "?"),
+                  seconds=dig(facts, "gathered.seconds", "?"))
+
+
+def probe_privileged(facts: dict):
+    if dig(facts, "probe.privileged", False):
+        return passed()
+    return failed(user=dig(facts, "probe.user", "?"))
+
+
+def project_present(facts: dict):
+    app = facts.get("app") or {}
+    if not app.get("exists"):
+        return failed("missing_dir", project=app.get("project_dir", "?"))
+    if not app.get("manage_py"):
+        return failed("no_manage", project=app["project_dir"])
+    return passed(project=app["project_dir"])
+
+
+def venv_works(facts: dict):
+    app = facts.get("app") or {}
+    django = facts.get("django") or {}
+    if not app.get("interpreter"):
+        return failed("no_venv", project=app.get("project_dir", "?"))
+    if django.get("not_run") == "crashed":
+        return failed("crashed", interpreter=app["interpreter"], output=last_line(django.get("stderr", "")))
+    if django.get("not_run"):
+        return failed("not_run", interpreter=app["interpreter"], why=django["not_run"])
+    error = django.get("settings_error") or {}
+    if not django.get("django_version") and "django" in (error.get("message") or "").lower():
+        return failed("no_django", interpreter=app["interpreter"], error=error.get("message"))
+    return passed(interpreter=app["interpreter"], python=django.get("python", "?"),
+                  django=django.get("django_version", "?"))
+
+
+def settings_load(facts: dict):
+    problem = settings_problem(facts)
+    if problem:
+        return problem
+    return passed(module=dig(facts, "django.settings_module", "?"))
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "?"
+
+
+CHECKS = (
+    Check("target.E001", target_reachable),
+    Check("target.E002", probe_privileged, requires=("target.E001",)),
+    Check("project.E001", project_present, requires=("target.E001",)),
+    Check("project.E002", venv_works, requires=("project.E001",)),
+    Check("project.E003", settings_load, requires=("project.E002",)),
+)

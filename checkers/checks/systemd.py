@@ -1,0 +1,147 @@
+"""Step 9: gunicorn as a systemd service – valid, enabled, active, not root, can reach its
+project and MEDIA_ROOT, restarts on failure, and the whole chain comes back after a reboot.
+
+Socket activation (gunicorn.socket + gunicorn.service) is as good as a plain service."""
+
+from __future__ import annotations
+
+from checkers.checks.base import Check, failed, passed, unknown
+from checkers.facts import dig
+
+RESTARTING = ("on-failure", "always", "on-abnormal", "on-abort")
+BOOT_TARGETS = ("multi-user.target", "graphical.target", "default.target")
+
+
+def _app_unit(facts: dict) -> dict | None:
+    name = dig(facts, "app.unit")
+    units = dig(facts, "systemd.units", {})
+    if name and name in units:
+        return units[name]
+    names = dig(facts, "systemd.app_units", [])
+    return units.get(names[0]) if names else None
+
+
+def _sockets(facts: dict, unit: dict) -> list:
+    units = dig(facts, "systemd.units", {})
+    return [units[s] for s in unit.get("triggered_by", []) if s in units]
+
+
+def unit_valid(facts: dict):
+    if not dig(facts, "systemd.available"):
+        return unknown("no_systemd")
+    unit = _app_unit(facts)
+    if unit is None:
+        return failed("missing")
+    if unit.get("load_state") != "loaded":
+        return failed("not_loaded", unit=unit["name"], state=unit.get("load_state"))
+    if unit.get("need_daemon_reload"):
+        return failed("reload", unit=unit["name"])
+    verify = dig(facts, "systemd.verify", {}).get(unit["name"], {})
+    if verify.get("rc", 0) != 0:
+        first = next((line for line in verify.get("output", "").splitlines() if line.strip()), "?")
+        return failed("invalid", unit=unit["name"], error=first)
+    return passed(unit=unit["name"], file=unit.get("fragment_path"))
+
+
+def unit_enabled(facts: dict):
+    unit = _app_unit(facts)
+    if unit.get("unit_file_state") == "enabled":
+        return passed(unit=unit["name"])
+    enabled_sockets = [s["name"] for s in _sockets(facts, unit) if s.get("unit_file_state") == "enabled"]
+    if enabled_sockets:
+        return passed("socket", unit=unit["name"], socket=enabled_sockets[0])
+    return failed(unit=unit["name"], state=unit.get("unit_file_state"))
+
+
+def unit_active(facts: dict):
+    unit = _app_unit(facts)
+    if unit.get("active_state") == "active":
+        return passed(unit=unit["name"], since=unit.get("active_enter") or "?")
+    listening = [s["name"] for s in _sockets(facts, unit) if s.get("active_state") == "active"]
+    if listening:
+        return passed("socket", unit=unit["name"], socket=listening[0])
+    reason = "crash_loop" if unit.get("sub_state") == "auto-restart" or unit.get("n_restarts", 0) > 2 else "inactive"
+    return failed(reason, unit=unit["name"], state=f"{unit.get('active_state')}/{unit.get('sub_state')}",
+                  result=unit.get("result") or "?")
+
+
+def not_root(facts: dict):
+    unit = _app_unit(facts)
+    user = unit.get("user")
+    if user and user not in ("root", "0"):
+        return passed(user=user)
+    return failed(unit=unit["name"])
+
+
+def _access(facts: dict, need: str, path: str | None) -> dict | None:
+    for row in dig(facts, "paths.app_user_access.results", []):
+        if row["need"] == need and (path is None or row["path"] == path):
+            return row
+    return None
+
+
+def workdir_reachable(facts: dict):
+    unit = _app_unit(facts)
+    workdir = unit.get("working_directory")
+    if not workdir:
+        return failed("unset", unit=unit["name"])
+    if dig(facts, "paths.app_user_access.error"):
+        return unknown("no_root")
+    results = [_access(facts, "traverse", workdir), _access(facts, "read", workdir)]
+    bad = next((r for r in results if r and not r["ok"]), None)
+    if bad:
+        return failed(user=unit.get("user") or "root", path=workdir, denied=bad.get("denied_at") or workdir,
+                      error=bad.get("error") or "?")
+    return passed(user=unit.get("user") or "root", path=workdir)
+
+
+def restarts(facts: dict):
+    unit = _app_unit(facts)
+    if unit.get("restart") in RESTARTING:
+        return passed(restart=unit["restart"])
+    return failed(unit=unit["name"], restart=unit.get("restart") or "no")
+
+
+def survives_reboot(facts: dict):
+    unit = _app_unit(facts)
+    units = dig(facts, "systemd.units", {})
+    missing = []
+    wanted = any(t in unit.get("wanted_by", []) + unit.get("required_by", []) for t in BOOT_TARGETS)
+    socket_ok = any(s.get("unit_file_state") == "enabled" for s in _sockets(facts, unit))
+    if not (unit.get("unit_file_state") == "enabled" and wanted) and not socket_ok:
+        missing.append(unit["name"])
+    if units.get("nginx.service", {}).get("unit_file_state") not in ("enabled", None):
+        missing.append("nginx.service")
+    if str(dig(facts, "django.database.engine", "")).endswith("postgresql"):
+        postgres = [u for n, u in units.items() if n.startswith("postgresql@")]
+        if postgres and not any(u.get("unit_file_state") in ("enabled", "enabled-runtime") or
+                                "multi-user.target" in u.get("wanted_by", []) for u in postgres):
+            missing.append(postgres[0]["name"])
+    if missing:
+        return failed(units=", ".join(missing))
+    return passed()
+
+
+def media_writable(facts: dict):
+    unit = _app_unit(facts)
+    root = dig(facts, "django.media.root")
+    if dig(facts, "paths.app_user_access.error"):
+        return unknown("no_root")
+    row = _access(facts, "write", root)
+    if row is None:
+        return unknown("no_root")
+    if row["ok"]:
+        return passed(user=unit.get("user") or "root", root=root)
+    return failed(user=unit.get("user") or "root", root=root)
+
+
+CHECKS = (
+    Check("systemd.E001", unit_valid),
+    Check("systemd.E002", unit_enabled, requires=("systemd.E001",)),
+    Check("systemd.E003", unit_active, requires=("systemd.E001",)),
+    Check("systemd.E004", not_root, requires=("systemd.E001",)),
+    Check("systemd.E005", workdir_reachable, requires=("systemd.E001",)),
+    Check("systemd.E006", restarts, requires=("systemd.E001",)),
+    Check("systemd.E007", survives_reboot, requires=("systemd.E002",)),
+    Check("systemd.E008", media_writable, requires=("systemd.E001", "media.E002")),
+)

@@ -1,0 +1,121 @@
+"""Step 11: the whole way, through nginx as a browser would – the app's home page, a clean 404,
+a 400 for a foreign Host, a linked static file, an uploaded media file, the admin login with CSRF."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from checkers.checks.base import Check, failed, passed
+from checkers.checks.webfacts import site_host, status_text, web
+from checkers.facts import dig
+
+
+def answers(facts: dict):
+    """The root of the whole way: something answers HTTP on port 80."""
+    if not dig(facts, "http.web"):
+        return failed("no_port80")
+    home = web(facts, "home")
+    if home.get("status") is None:
+        return failed("no_answer", status=status_text(home))
+    return passed(status=status_text(home))
+
+
+def _reachable(facts: dict, name: str):
+    response = web(facts, name)
+    if not response:
+        return None, failed("no_request")
+    if response.get("status") is None:
+        return None, failed("no_answer", status=status_text(response))
+    return response, None
+
+
+def home_page(facts: dict):
+    home, problem = _reachable(facts, "home")
+    if problem:
+        return problem
+    markers = home.get("markers", [])
+    if "nginx_welcome" in markers:
+        return failed("welcome_page", host=site_host(facts))
+    if "django_install_worked" in markers:
+        return failed("install_page")
+    if home["status"] != 200:
+        return failed("status", status=status_text(home), host=site_host(facts))
+    if not home.get("django_headers"):
+        return failed("not_django")
+    return passed(title=home.get("title") or "?", host=site_host(facts))
+
+
+def clean_404(facts: dict):
+    response, problem = _reachable(facts, "not_found")
+    if problem:
+        return problem
+    if "django_debug" in response.get("markers", []):
+        return failed("debug_page", url=response["path"])
+    if response["status"] != 404:
+        return failed("status", url=response["path"], status=status_text(response))
+    return passed(url=response["path"])
+
+
+def foreign_host_rejected(facts: dict):
+    response, problem = _reachable(facts, "bad_host")
+    if problem:
+        return problem
+    if response["status"] == 400:
+        return passed("django")
+    direct = dig(facts, "http.upstream.bad_host", {})
+    app_answered = response.get("django_headers") and response["status"] < 400
+    if not app_answered and direct.get("status") == 400:
+        return passed("nginx", status=status_text(response))
+    if app_answered:
+        return failed("app_answers", status=status_text(response))
+    return failed("status", status=status_text(response), direct=status_text(direct))
+
+
+def linked_static(facts: dict):
+    response = web(facts, "static_linked")
+    if not response:
+        return failed("no_links", prefix=dig(facts, "django.static.url", "/static/"))
+    if response.get("status") != 200:
+        return failed("status", url=response["path"], status=status_text(response))
+    expected = mimetypes.guess_type(response["path"])[0]
+    content_type = dig(response, "headers.content-type", "")
+    if expected and not content_type.startswith(expected):
+        return failed("content_type", url=response["path"], content_type=content_type or "(chybí)", expected=expected)
+    return passed(url=response["path"], content_type=content_type)
+
+
+def media_file(facts: dict):
+    response = web(facts, "media_file")
+    if not response:
+        return failed("no_file", root=dig(facts, "django.media.root", "?"))
+    if response.get("status") != 200:
+        return failed("status", url=response["path"], status=status_text(response))
+    if response.get("body_sha256") != response.get("expected_sha256"):
+        return failed("other_file", url=response["path"])
+    return passed(url=response["path"])
+
+
+def admin_login(facts: dict):
+    login = dig(facts, "http.web.admin_login", {})
+    page = login.get("get") or {}
+    if page.get("status") != 200 or "admin_login_form" not in page.get("markers", []):
+        return failed("no_page", status=status_text(page))
+    if not any(c["name"] == "csrftoken" for c in page.get("cookies", [])):
+        return failed("no_cookie")
+    post = login.get("post") or {}
+    if post.get("status") == 403 or "csrf_failure" in post.get("markers", []):
+        return failed("csrf_failed")
+    if post.get("status") != 200:
+        return failed("post_status", status=status_text(post))
+    return passed()
+
+
+CHECKS = (
+    Check("web.E001", answers),
+    Check("web.E002", home_page, requires=("web.E001",)),
+    Check("web.E003", clean_404, requires=("web.E001",)),
+    Check("web.E004", foreign_host_rejected, requires=("web.E001",)),
+    Check("web.E005", linked_static, requires=("web.E002",)),
+    Check("web.E006", media_file, requires=("web.E001",)),
+    Check("web.E007", admin_login, requires=("web.E001",)),
+)

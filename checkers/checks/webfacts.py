@@ -1,0 +1,90 @@
+"""Helpers over the HTTP, nginx and listening-socket facts shared by the server-side checks."""
+
+from __future__ import annotations
+
+from checkers.facts import dig
+from checkers.probe import nginx_conf
+
+DEFAULT_SITE_FILES = ("/etc/nginx/sites-available/default", "/etc/nginx/sites-enabled/default")
+
+
+def nginx_config(facts: dict) -> dict:
+    return dig(facts, "nginx.config", {})
+
+
+def site_host(facts: dict) -> str:
+    return dig(facts, "http.host") or dig(facts, "params.site_host") or "127.0.0.1"
+
+
+def is_default_site(server: dict | None) -> bool:
+    return bool(server) and server.get("file") in DEFAULT_SITE_FILES
+
+
+def student_servers(facts: dict) -> list:
+    return [s for s in nginx_config(facts).get("servers", []) if not is_default_site(s)]
+
+
+def chosen_server(facts: dict):
+    return nginx_conf.select_server(nginx_config(facts), site_host(facts))
+
+
+def upstream(facts: dict):
+    server, _ = chosen_server(facts)
+    location = nginx_conf.select_location(server, "/")
+    if not location or not location.get("proxy_pass"):
+        return None
+    return nginx_conf.parse_upstream(location["proxy_pass"], nginx_config(facts).get("upstreams", {}))
+
+
+def describe_endpoint(endpoint: dict | None) -> str:
+    if not endpoint:
+        return "?"
+    if endpoint.get("kind") == "unix":
+        return f"unix:{endpoint['path']}"
+    if endpoint.get("kind") == "tcp":
+        return f"{endpoint['host']}:{endpoint['port']}"
+    return str(endpoint.get("value", "?"))
+
+
+def listeners(facts: dict, endpoint: dict | None) -> list:
+    """Processes listening on the endpoint (unix path or TCP port)."""
+    if not endpoint:
+        return []
+    listening = facts.get("listening") or {}
+    pids: list[int] = []
+    if endpoint.get("kind") == "unix":
+        for row in listening.get("unix", []):
+            if row["path"] == endpoint["path"]:
+                pids += row["pids"]
+    elif endpoint.get("kind") == "tcp":
+        for row in listening.get("tcp", []):
+            if row["port"] == endpoint["port"]:
+                pids += row["pids"]
+    processes = {p["pid"]: p for p in facts.get("processes") or []}
+    return [processes[pid] for pid in dict.fromkeys(pids) if pid in processes]
+
+
+def web(facts: dict, name: str) -> dict:
+    return dig(facts, f"http.web.{name}", {})
+
+
+def error_log_lines(facts: dict) -> list:
+    lines = []
+    for tail in (dig(facts, "nginx.error_log", {}) or {}).values():
+        lines += tail or []
+    return lines
+
+
+def last_matching(lines: list, *needles: str) -> str | None:
+    for line in reversed(lines):
+        if all(n in line for n in needles):
+            return line.strip()
+    return None
+
+
+def status_text(response: dict) -> str:
+    if not response:
+        return "žádná odpověď"
+    if response.get("status") is None:
+        return f"spojení selhalo ({response.get('error', '?')})"
+    return f"HTTP {response['status']}"

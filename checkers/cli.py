@@ -1,0 +1,303 @@
+"""`python -m checkers`: the student's (and teacher's) command line.
+
+Commands return exit codes; every CheckerError is caught here, once, and rendered in Czech.
+An unexpected crash is written to a log file and reported without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+from checkers.course import Course, load_course
+from checkers.errors import CheckerError, ExitCode
+from checkers.paths import state_dir
+from checkers.progress import ProgressStore, write_atomic
+from checkers.report import json_report
+from checkers.report.terminal import TerminalReport, first_unfinished
+from checkers.targets import TargetOptions, default_target
+
+COMMANDS = ("list", "all", "status", "next", "hint", "watch", "doctor", "book", "grade", "regrade", "web")
+USAGE = "python -m checkers [PŘÍKAZ | KROK] [volby]"
+DESCRIPTION = """Kontroluje, jak máte na svém stroji nasazený Django projekt.
+
+příkazy:
+  (bez příkazu)       přehled kurzu s ukazatelem postupu
+  step3 nebo 3        zkontroluje jeden krok
+  all                 zkontroluje všechny kroky
+  next                zkontroluje první nesplněný krok
+  list                seznam kroků a jejich kontrol
+  status              uložený postup (bez připojení ke stroji)
+  hint KROK [--more]  nápověda ke kroku, --more odkryje další
+  watch [KROK]        kontroluje znovu a znovu, dokud krok nesplníte (Ctrl-C končí)
+  doctor              najde příčinu, proč web nejede (502, 403, 404…)
+  book [--serve]      sestaví knihu kurzu a vypíše její adresu
+  grade SOUPISKA      (učitel) oznámkuje celou třídu
+  regrade [--run ID]  (učitel) přepočítá uložené výsledky bez připojení
+  web --target URL    zkontroluje živý web na adrese URL
+"""
+
+
+class CzechArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise CheckerError(f"Neplatné parametry: {translate_argparse(message)}",
+                           "Nápovědu vypíše `python -m checkers --help`.")
+
+
+def translate_argparse(message: str) -> str:
+    replacements = (("unrecognized arguments", "neznámé parametry"), ("expected one argument", "chybí hodnota"),
+                    ("argument ", "parametr "), ("invalid choice", "neplatná volba"), ("choose from", "možnosti"),
+                    ("invalid int value", "není celé číslo"), ("invalid float value", "není číslo"))
+    for old, new in replacements:
+        message = message.replace(old, new)
+    return message
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = CzechArgumentParser(prog="python -m checkers", usage=USAGE, description=DESCRIPTION,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
+    parser._positionals.title = "argumenty"
+    parser._optionals.title = "volby"
+    parser.add_argument("-h", "--help", action="help", help="vypíše tuto nápovědu")
+    parser.add_argument("command", nargs="?", help="příkaz nebo krok (step3, 3)")
+    parser.add_argument("args", nargs="*", help="argumenty příkazu")
+    parser.add_argument("--target", help="kde web běží: vagrant (výchozí), vagrant:JMÉNO, lab, local, ssh://uživatel@stroj[:port]")
+    parser.add_argument("--project", help="cesta k Django projektu na cílovém stroji (výchozí /srv/my_project)")
+    parser.add_argument("--identity", help="soubor se soukromým SSH klíčem (pro ssh://)")
+    parser.add_argument("--ssh-config", help="SSH konfigurace (např. výstup `vagrant ssh-config`)")
+    parser.add_argument("--host-key", choices=("accept-new", "strict", "off"), default="accept-new",
+                        help="ověřování klíče stroje: accept-new (výchozí) zapamatuje nový stroj a odmítne změněný klíč")
+    parser.add_argument("--json", action="store_true", help="výstup jako JSON")
+    parser.add_argument("--timeout", type=float, default=180, help="limit pro sondu v sekundách (výchozí 180)")
+    parser.add_argument("--no-color", action="store_true", help="bez barev")
+    parser.add_argument("--more", action="store_true", help="u `hint`: odkryje další nápovědu")
+    parser.add_argument("--interval", type=float, default=5, help="u `watch`: pauza mezi kontrolami v sekundách")
+    parser.add_argument("--serve", action="store_true", help="u `book`: spustí server na 127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="u `book --serve`: port")
+    parser.add_argument("--facts", help="vyhodnotí uložená fakta ze souboru místo připojení ke stroji")
+    parser.add_argument("--save-facts", help="uloží zjištěná fakta do souboru")
+    parser.add_argument("--out", help="u `grade`: adresář pro výsledky")
+    parser.add_argument("--concurrency", type=int, default=8, help="u `grade`: kolik strojů najednou")
+    parser.add_argument("--run", type=int, help="u `regrade`: číslo běhu hodnocení")
+    parser.add_argument("--profile", choices=("vm", "appengine", "svs"), default="vm",
+                        help="druh nasazení: vm (kurzový stroj), appengine, svs")
+    parser.add_argument("--ca-file", help="u `web`: certifikát certifikační autority pro HTTPS")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    wants_json = "--json" in argv
+    report = TerminalReport(no_color="--no-color" in argv)
+    try:
+        args = build_parser().parse_intermixed_args(argv)
+        return int(dispatch(args, report))
+    except CheckerError as err:
+        if wants_json:
+            json_report.emit(json_report.error_document(err.message, err.hint, int(err.exit_code)))
+        else:
+            report.error(err.message, err.hint)
+        return int(err.exit_code)
+    except KeyboardInterrupt:
+        report.errors.print()
+        return int(ExitCode.INTERRUPTED)
+    except Exception:  # noqa: BLE001  (the student never sees a traceback)
+        log = state_dir() / f"chyba-{datetime.now():%Y%m%d-%H%M%S}.log"
+        try:
+            write_atomic(log, traceback.format_exc())
+            where = f"Podrobnosti jsou v souboru {log}."
+        except OSError:
+            where = ""
+        message = "Checker narazil na vnitřní chybu. To není chyba vašeho řešení."
+        hint = f"{where} Pošlete ho prosím vyučujícímu.".strip()
+        if wants_json:
+            json_report.emit(json_report.error_document(message, hint, int(ExitCode.CANNOT_CHECK)))
+        else:
+            report.error(message, hint)
+        return int(ExitCode.CANNOT_CHECK)
+
+
+def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
+    course = load_course()
+    command = (args.command or "").strip()
+    if not command:
+        return show_overview(course, args, report)
+    if command == "list":
+        return show_list(course, args, report)
+    if command == "status":
+        return show_status(course, args, report)
+    if command == "hint":
+        return show_hint(course, args, report)
+    if command == "book":
+        from checkers.book import run_book
+
+        return run_book(serve=args.serve, port=args.port)
+    if command == "doctor":
+        from checkers.doctor_cli import run_doctor
+
+        return run_doctor(course, args, report)
+    if command in ("grade", "regrade"):
+        from checkers.grading.cli import run_grading
+
+        return run_grading(command, course, args, report)
+    if command == "web":
+        from checkers.web.cli import run_web
+
+        return run_web(course, args, report)
+    if command == "all":
+        return check_steps(course, list(course.steps), "all", args, report)
+    if command == "next":
+        state = ProgressStore(state_dir()).load()
+        upcoming = first_unfinished(course, state)
+        if upcoming is None:
+            report.note("Všechny kroky jsou splněné. Ověřit je znovu můžete příkazem `python -m checkers all`.")
+            return int(ExitCode.OK)
+        return check_steps(course, [upcoming], upcoming.id, args, report)
+    if command == "watch":
+        return watch(course, args, report)
+    step = course.step(command)
+    extra_args(args, 0)
+    return check_steps(course, [step], step.id, args, report)
+
+
+def extra_args(args: argparse.Namespace, allowed: int) -> None:
+    if len(args.args) > allowed:
+        raise CheckerError(f"Nečekaný argument „{args.args[allowed]}“.", "Nápovědu vypíše `python -m checkers --help`.")
+
+
+def target_options(args: argparse.Namespace) -> TargetOptions:
+    return TargetOptions(spec=args.target or default_target(), identity=args.identity, ssh_config=args.ssh_config,
+                         host_key=args.host_key, connect_timeout=min(15.0, args.timeout))
+
+
+def gather_facts(course: Course, args: argparse.Namespace, report: TerminalReport, transport=None) -> tuple[dict, str]:
+    """Facts from --facts, or from the target through one probe run; returns (facts, target label)."""
+    from checkers import facts as facts_mod
+    from checkers import session
+
+    if args.facts:
+        loaded = facts_mod.load(args.facts)
+        return loaded, facts_mod.dig(loaded, "gathered.target", "uložená fakta")
+    from checkers.targets import open_transport
+
+    params = session.probe_params(course, args.project, args.profile)
+    options = target_options(args)
+    owned = transport is None
+    if owned:
+        with report.spinner(f"Připojuji se k {options.spec}…"):
+            transport = open_transport(options)
+    try:
+        with report.spinner(f"Zkoumám stroj {transport.label}…"):
+            found = session.collect(transport, params, args.timeout)
+    finally:
+        if owned:
+            transport.close()
+    if args.save_facts:
+        facts_mod.save(found, Path(args.save_facts))
+    return found, transport.label
+
+
+def require_project(facts: dict, args: argparse.Namespace) -> None:
+    """An explicit --project that is not a Django project is bad input, not the student's step."""
+    from checkers.facts import dig
+
+    if args.project and dig(facts, "app.source") == "project" and not dig(facts, "app.manage_py", False):
+        where = "neexistuje" if not dig(facts, "app.exists", False) else "neobsahuje manage.py"
+        raise CheckerError(f"Adresář {args.project} zadaný v --project {where}, takže to není Django projekt.",
+                           "Zadejte adresář, ve kterém je manage.py, např. `--project /srv/my_project`.")
+
+
+def check_steps(course: Course, steps, label: str, args: argparse.Namespace, report: TerminalReport) -> int:
+    from checkers import session
+    from checkers.engine import exit_code
+
+    facts, target = gather_facts(course, args, report)
+    require_project(facts, args)
+    runs = session.evaluate(facts, course, steps)
+    warnings = session.record(runs, course, target) if not args.facts else []
+    if args.json:
+        json_report.emit(json_report.runs_document(runs, target, label))
+    else:
+        report.runs(runs, course, target)
+    for warning in warnings:
+        report.warning(warning)
+    return int(exit_code([r for run in runs for r in run.results]))
+
+
+def watch(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
+    """Re-check one step over a single SSH connection until it passes (or Ctrl-C)."""
+    from checkers import session
+
+    extra_args(args, 1)
+    if args.args:
+        step = course.step(args.args[0])
+    else:
+        step = first_unfinished(course, ProgressStore(state_dir()).load()) or course.steps[-1]
+    report.note(f"Hlídám krok {step.id} – {step.title}. Ukončíte Ctrl-C.")
+    with session.connected(target_options(args)) as transport:
+        previous = None
+        while True:
+            facts, target = gather_facts(course, args, report, transport)
+            run = session.evaluate(facts, course, [step])[0]
+            signature = [(r.id, r.status) for r in run.results]
+            if signature != previous:
+                session.record([run], course, target)
+                if not args.json:
+                    report.note(f"[dim]{time.strftime('%H:%M:%S')}[/dim]")
+                    report.runs([run], course, target)
+                previous = signature
+            if run.status == "passed":
+                if args.json:
+                    json_report.emit(json_report.runs_document([run], target, step.id))
+                return int(ExitCode.OK)
+            time.sleep(max(0.5, args.interval))
+
+
+def show_overview(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
+    store = ProgressStore(state_dir())
+    state = store.load()
+    if args.json:
+        json_report.emit(json_report.status_document(course, state))
+    else:
+        report.overview(course, state)
+    for warning in store.warnings:
+        report.warning(warning)
+    return int(ExitCode.OK)
+
+
+def show_status(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
+    store = ProgressStore(state_dir())
+    state = store.load()
+    if args.json:
+        json_report.emit(json_report.status_document(course, state))
+    else:
+        report.status(course, state)
+    for warning in store.warnings:
+        report.warning(warning)
+    return int(ExitCode.OK)
+
+
+def show_list(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
+    if args.json:
+        json_report.emit(json_report.list_document(course))
+    else:
+        report.step_list(course)
+    return int(ExitCode.OK)
+
+
+def show_hint(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
+    if not args.args:
+        raise CheckerError("Ke kterému kroku chcete nápovědu?", "Napište např. `python -m checkers hint step3`.")
+    extra_args(args, 1)
+    step = course.step(args.args[0])
+    revealed = ProgressStore(state_dir()).reveal_hints(step.id, len(step.hints), args.more)
+    if args.json:
+        json_report.emit({"schema": json_report.SCHEMA, "step": step.id, "hints": list(step.hints[:revealed]),
+                          "revealed": revealed, "total": len(step.hints)})
+    else:
+        report.hints(step, revealed)
+    return int(ExitCode.OK)

@@ -1,0 +1,115 @@
+"""Evaluate checks over facts: prerequisites, skipping, and the Czech texts of each result.
+
+A failed prerequisite that is shown in the same run makes its dependants *skipped* (one root
+cause, one red line). A failed prerequisite from another step is not hidden either: the
+dependant fails and names it, with its message and hint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from checkers.checks import registry
+from checkers.checks.base import Outcome, Status
+from checkers.course import Course
+from checkers.errors import ExitCode
+from checkers.texts import COMMON, check_texts, fill, pick, table
+
+
+@dataclass
+class Result:
+    id: str
+    status: Status
+    title: str
+    message: str
+    hint: str
+    step: str | None
+    reason: str = ""
+    seen: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "status": self.status.value, "title": self.title, "message": self.message,
+                "hint": self.hint, "step": self.step}
+
+
+class Evaluator:
+    def __init__(self, facts: dict, course: Course):
+        self.facts = facts
+        self.course = course
+        self.checks = registry()
+        self._results: dict[str, Result] = {}
+
+    def results(self, check_ids: list[str]) -> list[Result]:
+        """Results in the given order; prerequisites are evaluated as needed."""
+        self._results = {}  # a result depends on which checks are shown, so cache per call
+        shown = set(check_ids)
+        return [self._evaluate(check_id, shown) for check_id in check_ids]
+
+    def _evaluate(self, check_id: str, shown: set[str]) -> Result:
+        if check_id in self._results:
+            return self._results[check_id]
+        check = self.checks[check_id]
+        outcome = None
+        for required in check.requires:
+            prerequisite = self._evaluate(required, shown)
+            if prerequisite.status is Status.PASSED:
+                continue
+            if prerequisite.status is Status.FAILED and required not in shown:
+                if prerequisite.reason == "prerequisite":  # name the root cause, not the chain
+                    outcome = Outcome(Status.FAILED, "prerequisite", dict(prerequisite.seen))
+                else:
+                    outcome = Outcome(Status.FAILED, "prerequisite", {
+                        "prerequisite": prerequisite.title, "prerequisite_message": prerequisite.message,
+                        "prerequisite_step": self._step_label(required), "prerequisite_hint": prerequisite.hint})
+            elif prerequisite.status in (Status.FAILED, Status.SKIPPED):
+                outcome = Outcome(Status.SKIPPED, "requires", {"prerequisite": prerequisite.title})
+            else:
+                outcome = Outcome(Status.ERROR, "prerequisite", {"prerequisite": prerequisite.title})
+            break
+        if outcome is None:
+            try:
+                outcome = check.func(self.facts)
+            except Exception as exc:  # noqa: BLE001  (a bug in one check must not hide the others)
+                outcome = Outcome(Status.ERROR, "crash", {"error": f"{type(exc).__name__}: {exc}"})
+        result = self._render(check_id, outcome)
+        self._results[check_id] = result
+        return result
+
+    def _step_label(self, check_id: str) -> str:
+        step = self.course.step_of_check(check_id)
+        return f"krok {step.number}" if step else "jiný krok"
+
+    def _render(self, check_id: str, outcome: Outcome) -> Result:
+        texts = check_texts(check_id)
+        common = table("checks")[COMMON]
+        step = self.course.step_of_check(check_id)
+        title = texts["title"]
+        if outcome.status is Status.SKIPPED:
+            message = fill("Přeskočeno, dokud neplatí „{prerequisite}“.", outcome.seen)
+            hint = ""
+        else:
+            kind = {Status.PASSED: "pass", Status.FAILED: "fail", Status.ERROR: "error"}[outcome.status]
+            message = fill(pick(texts, common, kind, outcome.reason), outcome.seen)
+            if outcome.status is Status.PASSED:
+                hint = ""
+            elif outcome.status is Status.ERROR:  # not the student's to fix: only a specific hint, if any
+                hint = fill(texts.get(f"hint_{outcome.reason}") or common.get(f"hint_{outcome.reason}", ""),
+                            outcome.seen)
+            elif outcome.reason == "prerequisite" and outcome.status is Status.FAILED:
+                hint = outcome.seen.get("prerequisite_hint", "")
+            else:
+                hint = fill(pick(texts, common, "hint", outcome.reason), outcome.seen)
+        return Result(check_id, outcome.status, title, message, hint, step.id if step else None,
+                      outcome.reason, dict(outcome.seen))
+
+
+def exit_code(results: list[Result]) -> ExitCode:
+    """0 all passed; 1 something to fix (a failure, or a skip behind one); 2 only unknowns remain."""
+    statuses = {r.status for r in results}
+    if Status.FAILED in statuses:
+        return ExitCode.TO_FIX
+    if Status.ERROR in statuses:
+        return ExitCode.CANNOT_CHECK
+    if Status.SKIPPED in statuses:
+        return ExitCode.TO_FIX
+    return ExitCode.OK

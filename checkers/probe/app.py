@@ -1,0 +1,189 @@
+"""Which Django app runs on the target, and how: project dir, interpreter, user, environment.
+
+Once a systemd unit starts an app server, the app is what that unit runs (its
+WorkingDirectory, interpreter, User and Environment); before that, the project directory
+from the course data (or --project) with its own venv, as the student's manage.py sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import re
+
+from checkers.probe.runtime import base_env, module_source, run
+
+VENV_NAMES = (".venv", "venv", "env", ".env")
+SETTINGS_RE = re.compile(r"""os\.environ\.setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]""")
+APP_ARG_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*(\(\))?)?$")
+SKIP_DIRS = {".venv", "venv", "env", ".git", "node_modules", "static", "media", "staticfiles", "__pycache__"}
+
+
+def parse_gunicorn_argv(argv: list) -> dict:
+    """Options of a gunicorn command line that matter for checks (bind, workers, chdir, env, app)."""
+    out = {"binds": [], "workers": None, "chdir": None, "env": {}, "app": None, "pythonpath": None, "config": None}
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, inline = arg.partition("=")
+        takes_value = name in ("-b", "--bind", "-w", "--workers", "--chdir", "-e", "--env", "--pythonpath", "-c",
+                               "--config", "-k", "--worker-class", "--threads", "-t", "--timeout", "--umask", "-u",
+                               "--user", "-g", "--group", "--access-logfile", "--error-logfile", "--log-level",
+                               "-p", "--pid", "--name", "-n", "--max-requests", "--graceful-timeout")
+        if arg.startswith("-") and takes_value:
+            value = inline if eq else (argv[i + 1] if i + 1 < len(argv) else "")
+            i += 1 if eq else 2
+            if name in ("-b", "--bind"):
+                out["binds"].append(value)
+            elif name in ("-w", "--workers"):
+                out["workers"] = int(value) if value.isdigit() else value
+            elif name == "--chdir":
+                out["chdir"] = value
+            elif name in ("-e", "--env"):
+                key, _, val = value.partition("=")
+                out["env"][key] = val
+            elif name == "--pythonpath":
+                out["pythonpath"] = value
+            elif name in ("-c", "--config"):
+                out["config"] = value
+            continue
+        if arg.startswith("-b") and len(arg) > 2:
+            out["binds"].append(arg[2:])
+        elif arg.startswith("-w") and arg[2:].isdigit():
+            out["workers"] = int(arg[2:])
+        elif not arg.startswith("-") and APP_ARG_RE.match(arg):
+            out["app"] = arg
+        i += 1
+    return out
+
+
+def settings_from_source(project_dir: str, module_path: str | None) -> str | None:
+    candidates = []
+    if module_path:
+        candidates.append(os.path.join(project_dir, *module_path.split(".")) + ".py")
+    candidates.append(os.path.join(project_dir, "manage.py"))
+    for path in candidates:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                match = SETTINGS_RE.search(handle.read())
+        except OSError:
+            continue
+        if match:
+            return match.group(1)
+    return None
+
+
+def interpreter_for(executable: str) -> str | None:
+    base = os.path.basename(executable)
+    if base.startswith("python"):
+        return executable
+    for name in ("python", "python3"):
+        candidate = os.path.join(os.path.dirname(executable), name)
+        if os.path.exists(candidate):
+            return candidate
+    try:
+        with open(executable, "rb") as handle:
+            first = handle.readline().decode("utf-8", "replace")
+    except OSError:
+        return None
+    if first.startswith("#!"):
+        return first[2:].strip().split()[0]
+    return None
+
+
+def owner(path: str) -> str | None:
+    try:
+        return pwd.getpwuid(os.stat(path).st_uid).pw_name
+    except (OSError, KeyError):
+        return None
+
+
+def resolve(params: dict, systemd: dict, private_env: dict, private_argv: dict) -> dict:
+    """Decide how the app runs; the result (minus private env values) becomes facts['app']."""
+    project = params["project"]
+    explicit = params.get("project_explicit", False)
+    units = systemd.get("units", {}) if systemd else {}
+    for name in (systemd or {}).get("app_units", []):
+        unit = units.get(name)
+        argv = private_argv.get(name) or []
+        if not unit or not argv:
+            continue
+        gunicorn = parse_gunicorn_argv(argv)
+        workdir = gunicorn["chdir"] or unit.get("working_directory") or project
+        if explicit and os.path.realpath(workdir) != os.path.realpath(project):
+            continue
+        env = dict(private_env.get(name, {}))
+        env.update(gunicorn["env"])
+        module = env.get("DJANGO_SETTINGS_MODULE")
+        if not module and gunicorn["app"]:
+            module = settings_from_source(workdir, gunicorn["app"].split(":")[0])
+        return {
+            "source": "unit", "unit": name, "project_dir": workdir, "exists": os.path.isdir(workdir),
+            "manage_py": os.path.isfile(os.path.join(workdir, "manage.py")),
+            "interpreter": interpreter_for(argv[0]), "user": unit.get("user") or "root",
+            "group": unit.get("group"), "settings_module": module or settings_from_source(workdir, None),
+            "gunicorn": {k: v for k, v in gunicorn.items() if k != "env"},
+            "env_names": sorted(env), "_env": env,
+        }
+    interpreter = None
+    for name in VENV_NAMES:
+        candidate = os.path.join(project, name, "bin", "python")
+        if os.path.exists(candidate):
+            interpreter = candidate
+            break
+    return {
+        "source": "project", "unit": None, "project_dir": project, "exists": os.path.isdir(project),
+        "manage_py": os.path.isfile(os.path.join(project, "manage.py")),
+        "interpreter": interpreter, "user": owner(project), "group": None,
+        "settings_module": settings_from_source(project, None), "gunicorn": None, "env_names": [], "_env": {},
+    }
+
+
+def newest_source_mtime(project_dir: str, limit: int = 5000) -> dict:
+    """The newest .py/.html/.txt file in the project (to tell whether gunicorn runs old code)."""
+    newest, newest_path, seen = 0.0, None, 0
+    for dirpath, dirnames, filenames in os.walk(project_dir):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in filenames:
+            if not name.endswith((".py", ".html", ".txt")):
+                continue
+            seen += 1
+            try:
+                mtime = os.stat(os.path.join(dirpath, name)).st_mtime
+            except OSError:
+                continue
+            if mtime > newest:
+                newest, newest_path = mtime, os.path.relpath(os.path.join(dirpath, name), project_dir)
+        if seen > limit:
+            break
+    return {"mtime": newest or None, "path": newest_path}
+
+
+def inspect_django(app: dict, timeout: float) -> tuple:
+    """Run django_inspect in the project's interpreter as the app's user; returns (facts, scrub)."""
+    if not app.get("interpreter") or not os.path.exists(app["interpreter"]):
+        return {"not_run": "no-interpreter"}, []
+    env = base_env()
+    user = app.get("user")
+    try:
+        env["HOME"] = pwd.getpwnam(user).pw_dir if user else env["HOME"]
+    except KeyError:
+        pass
+    env.update(app.get("_env", {}))
+    if app.get("settings_module"):
+        env.setdefault("DJANGO_SETTINGS_MODULE", app["settings_module"])
+    params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module")}
+    source = module_source("checkers.probe.django_inspect")
+    result = run([app["interpreter"], "-B", "-c", source, json.dumps(params)], timeout=timeout, user=user,
+                 env=env, cwd=app["project_dir"] if app.get("exists") else "/")
+    if result.timed_out:
+        return {"not_run": "timeout", "stderr": result.err[-1500:]}, []
+    try:
+        payload = json.loads(result.out)
+    except ValueError:
+        return {"not_run": "crashed", "rc": result.rc, "stderr": (result.err or result.out)[-1500:]}, []
+    facts = payload.get("facts", {})
+    facts["stderr_tail"] = result.err[-1500:] if result.err else ""
+    facts["ran_as"] = user if os.geteuid() == 0 else None
+    return facts, payload.get("scrub", [])

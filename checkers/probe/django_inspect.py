@@ -1,0 +1,311 @@
+"""Runs INSIDE the project's own interpreter (its venv), with the app's settings and environment.
+
+Prints one JSON object on stdout. Secret values never leave this process except in the
+private "scrub" list, which the probe uses to mask them in logs and then drops.
+Everything the project prints while importing goes to stderr.
+"""
+
+import ast
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import traceback
+
+IGNORE_PATTERNS = ["CVS", ".*", "*~"]  # collectstatic's defaults
+# Values copied from tutorials instead of generated (compared here, never sent anywhere).
+PLACEHOLDER_KEYS = {"some-long-random-string", "your-secret-key", "secret", "changeme", "change-me",
+                    "your-secret-key-here", "tajny-klic", "django-secret-key"}
+MAX_LISTED = 5
+
+
+def error_facts(exc):
+    tb = traceback.extract_tb(exc.__traceback__)
+    frame = None
+    for entry in reversed(tb):
+        if "site-packages" not in entry.filename and not entry.filename.startswith("<"):
+            frame = entry
+            break
+    last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return {"type": type(exc).__name__, "message": last[:800],
+            "file": frame.filename if frame else getattr(exc, "filename", None),
+            "line": frame.lineno if frame else getattr(exc, "lineno", None)}
+
+
+def settings_literal(path, name):
+    """Is `name` assigned a string literal in the settings source? (never returns the value)"""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                        return True
+    return False
+
+
+def tracked_files(project_dir):
+    try:
+        proc = subprocess.run(["git", "-c", "safe.directory=*", "-C", project_dir, "ls-files", "-z"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    return [name for name in proc.stdout.decode("utf-8", "replace").split("\0") if name]
+
+
+def files_containing(project_dir, names, needle):
+    hits = []
+    data = needle.encode()
+    for name in names:
+        path = os.path.join(project_dir, name)
+        try:
+            if os.path.getsize(path) > 2_000_000:
+                continue
+            with open(path, "rb") as handle:
+                if data in handle.read():
+                    hits.append(name)
+        except OSError:
+            continue
+    return hits
+
+
+def secret_facts(settings, settings_file, project_dir, scrub):
+    key = settings.SECRET_KEY
+    if not isinstance(key, str):
+        key = key.decode() if isinstance(key, bytes) else str(key)
+    scrub.append(key)
+    tracked = tracked_files(project_dir)
+    source_names = [os.path.relpath(settings_file, project_dir)] if settings_file else []
+    in_env = [name for name, value in os.environ.items() if value == key and key]
+    literal = settings_literal(settings_file, "SECRET_KEY") if settings_file else None
+    return {
+        "length": len(key),
+        "distinct": len(set(key)),
+        "insecure_prefix": key.startswith("django-insecure-"),
+        "placeholder": key.strip().lower() in PLACEHOLDER_KEYS,
+        "literal_in_settings": literal,
+        "from_environment": bool(in_env),
+        "git_repository": tracked is not None,
+        "in_versioned_files": files_containing(project_dir, tracked, key) if tracked is not None and key else [],
+        "in_settings_source": bool(files_containing(project_dir, source_names, key)) if key else False,
+    }
+
+
+def deploy_facts():
+    from django.core import checks
+
+    try:
+        messages = checks.run_checks(include_deployment_checks=True)
+    except Exception as exc:  # a broken check framework is a fact, not our crash
+        return {"error": error_facts(exc)}
+    return {"messages": [{
+        "id": m.id, "level": m.level, "level_name": {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR",
+                                                       50: "CRITICAL"}.get(m.level, str(m.level)),
+        "msg": str(m.msg)[:600], "hint": str(m.hint)[:600] if m.hint else None,
+        "obj": str(m.obj)[:200] if m.obj is not None else None, "silenced": m.is_silenced(),
+    } for m in messages]}
+
+
+def static_facts(settings):
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.utils import get_files  # noqa: F401  (import proves staticfiles works)
+
+    root = settings.STATIC_ROOT
+    facts = {"root": str(root) if root else None, "url": settings.STATIC_URL,
+             "dirs": [str(d[1] if isinstance(d, (list, tuple)) else d) for d in settings.STATICFILES_DIRS]}
+    if not root:
+        return facts
+    root = str(root)
+    facts["root_exists"] = os.path.isdir(root)
+    facts["collides"] = any(os.path.realpath(d) == os.path.realpath(root) for d in facts["dirs"])
+    sources = {}
+    for finder in finders.get_finders():
+        for path, storage in finder.list(IGNORE_PATTERNS):
+            prefix = getattr(storage, "prefix", None)
+            rel = os.path.join(prefix, path) if prefix else path
+            if rel not in sources:
+                sources[rel] = storage.path(path)
+    missing, outdated = [], []
+    for rel, src in sorted(sources.items()):
+        target = os.path.join(root, rel)
+        try:
+            if os.path.realpath(src) == os.path.realpath(target):
+                continue  # the source lives inside STATIC_ROOT itself (collision)
+            target_mtime = os.path.getmtime(target)
+        except OSError:
+            missing.append(rel)
+            continue
+        try:
+            if os.path.getmtime(src) > target_mtime + 1:
+                outdated.append(rel)
+        except OSError:
+            pass
+    facts.update({"source_files": len(sources), "missing_count": len(missing), "missing": missing[:MAX_LISTED],
+                  "outdated_count": len(outdated), "outdated": outdated[:MAX_LISTED],
+                  "sample": pick_sample(sources, root)})
+    return facts
+
+
+def pick_sample(sources, root):
+    """A collected CSS file to request through the web server (the project's own first)."""
+    css = [rel for rel in sorted(sources) if rel.endswith(".css") and os.path.isfile(os.path.join(root, rel))]
+    own = [rel for rel in css if not rel.startswith("admin/")]
+    chosen = (own or css or [None])[0]
+    if chosen is None:
+        return None
+    with open(os.path.join(root, chosen), "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    return {"path": chosen, "sha256": digest}
+
+
+def media_facts(settings, static_root):
+    root = settings.MEDIA_ROOT
+    facts = {"root": str(root) if root else None, "url": settings.MEDIA_URL}
+    if not root:
+        return facts
+    root = str(root)
+    facts["absolute"] = os.path.isabs(root)
+    facts["exists"] = os.path.exists(root)
+    facts["is_dir"] = os.path.isdir(root)
+    if static_root:
+        a, b = os.path.realpath(root), os.path.realpath(str(static_root))
+        facts["overlaps_static"] = a == b or a.startswith(b + os.sep) or b.startswith(a + os.sep)
+    sample, count = None, 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            count += 1
+            if sample is None:
+                path = os.path.join(dirpath, name)
+                try:
+                    with open(path, "rb") as handle:
+                        digest = hashlib.sha256(handle.read()).hexdigest()
+                    sample = {"path": os.path.relpath(path, root), "sha256": digest}
+                except OSError:
+                    pass
+        if count > 200:
+            break
+    facts["files"] = count
+    facts["sample"] = sample
+    return facts
+
+
+def database_facts(settings, scrub):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    conf = settings.DATABASES.get(DEFAULT_DB_ALIAS, {})
+    password = conf.get("PASSWORD")
+    if password:
+        scrub.append(str(password))
+    facts = {"engine": conf.get("ENGINE"), "name": str(conf.get("NAME")) if conf.get("NAME") else None,
+             "user": conf.get("USER") or None, "host": conf.get("HOST") or None, "port": str(conf.get("PORT") or ""),
+             "password_set": bool(password)}
+    if facts["engine"] == "django.db.backends.sqlite3" and not (facts["name"] and os.path.exists(facts["name"])):
+        facts["connect"] = {"ok": False, "skipped": "sqlite file missing"}  # connecting would create it
+        return facts
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        connection.ensure_connection()
+        facts["connect"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:
+        facts["connect"] = {"ok": False, "error": error_facts(exc)}
+        return facts
+    try:
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        facts["unapplied_migrations"] = ["%s.%s" % (m.app_label, m.name) for m, backwards in plan]
+    except Exception as exc:
+        facts["migrations_error"] = error_facts(exc)
+    finally:
+        connection.close()
+    return facts
+
+
+def package_versions():
+    try:
+        from importlib import metadata
+    except ImportError:
+        return {}
+    versions = {}
+    for name in ("Django", "gunicorn", "psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "whitenoise",
+                 "uvicorn", "uwsgi"):
+        try:
+            versions[name] = metadata.version(name)
+        except Exception:
+            versions[name] = None
+    return versions
+
+
+def inspect(params):
+    project_dir = params["project_dir"]
+    os.chdir(project_dir)
+    sys.path.insert(0, project_dir)
+    if params.get("settings_module"):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", params["settings_module"])
+    facts = {"python": sys.version.split()[0], "executable": sys.executable,
+             "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"), "packages": package_versions()}
+    scrub = []
+    try:
+        import django
+        from django.conf import settings
+
+        facts["django_version"] = django.get_version()
+        settings.INSTALLED_APPS  # noqa: B018  (forces the settings import)
+        django.setup()
+    except Exception as exc:
+        facts["settings_error"] = error_facts(exc)
+        return facts, scrub
+    module = sys.modules.get(settings.SETTINGS_MODULE)
+    settings_file = getattr(module, "__file__", None)
+    facts["settings_file"] = settings_file
+    facts["settings"] = {
+        "DEBUG": settings.DEBUG,
+        "ALLOWED_HOSTS": [str(h) for h in settings.ALLOWED_HOSTS],
+        "INSTALLED_APPS": list(settings.INSTALLED_APPS),
+        "MIDDLEWARE": list(settings.MIDDLEWARE),
+        "CSRF_TRUSTED_ORIGINS": list(getattr(settings, "CSRF_TRUSTED_ORIGINS", [])),
+        "SECURE_PROXY_SSL_HEADER": list(settings.SECURE_PROXY_SSL_HEADER or []),
+        "SILENCED_SYSTEM_CHECKS": list(settings.SILENCED_SYSTEM_CHECKS),
+        "ROOT_URLCONF": settings.ROOT_URLCONF,
+        "WSGI_APPLICATION": settings.WSGI_APPLICATION,
+    }
+    sections = (
+        ("secret_key", lambda: secret_facts(settings, settings_file, project_dir, scrub)),
+        ("deploy_check", deploy_facts),
+        ("static", lambda: static_facts(settings)),
+        ("media", lambda: media_facts(settings, settings.STATIC_ROOT)),
+        ("database", lambda: database_facts(settings, scrub)),
+    )
+    for name, collect in sections:
+        try:
+            facts[name] = collect()
+        except Exception as exc:
+            facts[name] = {"error": error_facts(exc)}
+    return facts, scrub
+
+
+def main():
+    out = sys.stdout
+    sys.stdout = sys.stderr  # whatever the project prints must not corrupt our JSON
+    params = json.loads(sys.argv[1])
+    try:
+        facts, scrub = inspect(params)
+    except BaseException as exc:  # noqa: BLE001  (report, never die silently)
+        facts, scrub = {"inspect_error": error_facts(exc)}, []
+    out.write(json.dumps({"facts": facts, "scrub": [s for s in scrub if s]}, default=str))
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""The probe's entry point: gather every fact once, print one JSON document.
+
+A collector that fails records its error under facts["errors"] and the probe goes on.
+Secret values seen on the way (SECRET_KEY, database passwords, secret-looking environment
+variables) are masked everywhere in the output before it is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+from checkers.probe import access, app as app_mod, http_requests, nginx, nginx_conf, postgres, system
+from checkers.probe.systemd import SystemdFacts, is_secret_name
+
+SCHEMA = 1
+PROBE_VERSION = "1"
+MASK = "«skryto»"
+
+
+class Probe:
+    def __init__(self, params: dict):
+        self.params = params
+        self.errors = {}
+        self.timings = {}
+        self.scrub = set()
+
+    def collect(self, name: str, func, *args):
+        start = time.monotonic()
+        try:
+            return func(*args)
+        except Exception as exc:  # noqa: BLE001  (a failing collector must not stop the probe)
+            self.errors[name] = "%s: %s | %s" % (type(exc).__name__, exc,
+                                                 traceback.format_exc(limit=3).strip().splitlines()[-2].strip())
+            return None
+        finally:
+            self.timings[name] = round(time.monotonic() - start, 3)
+
+    def run(self) -> dict:
+        started = time.time()
+        params = self.params
+        systemd = SystemdFacts()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {
+                "system": pool.submit(self.collect, "system", system.os_release),
+                "packages": pool.submit(self.collect, "packages", system.packages),
+                "systemd": pool.submit(self.collect, "systemd", systemd.collect),
+                "nginx": pool.submit(self.collect, "nginx", nginx.collect),
+                "postgres": pool.submit(self.collect, "postgres", postgres.collect),
+            }
+            facts = {name: future.result() for name, future in futures.items()}
+        facts["processes"] = self.collect("processes", system.processes)
+        facts["listening"] = self.collect("listening", system.listening)
+        for env in systemd.private_env.values():
+            self.scrub.update(v for k, v in env.items() if is_secret_name(k) and v)
+        app = self.collect("app", app_mod.resolve, params, facts["systemd"] or {}, systemd.private_env,
+                           systemd.private_argv) or {}
+        for key, value in app.pop("_env", {}).items() if app else ():
+            if is_secret_name(key) and value:
+                self.scrub.add(value)
+        facts["app"] = app
+        django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90)) or ({}, [])
+        self.scrub.update(scrub)
+        facts["django"] = django
+        if app.get("exists"):
+            facts["app"]["newest_source"] = self.collect("newest_source", app_mod.newest_source_mtime,
+                                                         app["project_dir"])
+        facts["paths"] = self.collect("paths", self.path_facts, facts) or {}
+        facts["http"] = self.collect("http", self.http_facts, facts) or {}
+        facts["errors"] = self.errors
+        facts["schema"] = SCHEMA
+        facts["probe"] = {
+            "version": PROBE_VERSION, "started_at": started, "duration": round(time.time() - started, 3),
+            "user": pwd.getpwuid(os.geteuid()).pw_name, "privileged": os.geteuid() == 0,
+            "python": sys.version.split()[0], "timings": self.timings,
+        }
+        facts["params"] = {k: v for k, v in params.items() if not k.startswith("_")}
+        return mask(facts, self.scrub)
+
+    def path_facts(self, facts: dict) -> dict:
+        """Ownership of the important paths and what the web server and app users can do there."""
+        django = facts.get("django") or {}
+        app = facts.get("app") or {}
+        web_user = (facts.get("nginx") or {}).get("user") or "www-data"
+        static_root = (django.get("static") or {}).get("root")
+        media_root = (django.get("media") or {}).get("root")
+        sockets = set()
+        config = (facts.get("nginx") or {}).get("config") or {}
+        host = choose_host(self.params, django)
+        upstream = app_upstream(config, host)
+        if upstream and upstream.get("kind") == "unix":
+            sockets.add(upstream["path"])
+        for bind in ((app.get("gunicorn") or {}).get("binds") or []):
+            if bind.startswith("unix:"):
+                sockets.add(bind[5:])
+        out = {"web_user": web_user, "chains": {}, "web_user_access": None, "app_user_access": None}
+        for path in [p for p in (static_root, media_root, app.get("project_dir")) if p] + sorted(sockets):
+            out["chains"][path] = access.describe_chain(path)
+        web_items = [{"path": p, "need": "read"} for p in (static_root, media_root) if p]
+        web_items += [{"path": p, "need": "connect"} for p in sorted(sockets)]
+        out["web_user_access"] = access.test_as(web_user, web_items)
+        app_user = app.get("user")
+        if app_user and app.get("source") == "unit":
+            items = [{"path": app["project_dir"], "need": "traverse"}, {"path": app["project_dir"], "need": "read"}]
+            if media_root:
+                items.append({"path": media_root, "need": "write"})
+            out["app_user_access"] = access.test_as(app_user, items)
+        return out
+
+    def http_facts(self, facts: dict) -> dict:
+        django = facts.get("django") or {}
+        host = choose_host(self.params, django)
+        out = {"host": host}
+        listening = facts.get("listening") or {}
+        if any(row["port"] == 80 for row in listening.get("tcp", [])):
+            out["web"] = http_requests.through_web_server({"kind": "tcp", "host": "127.0.0.1", "port": 80}, host, django)
+        config = (facts.get("nginx") or {}).get("config") or {}
+        upstream = app_upstream(config, host)
+        if upstream and upstream.get("kind") in ("unix", "tcp"):
+            out["upstream"] = http_requests.straight_to_app(upstream, host)
+        return out
+
+
+def choose_host(params: dict, django: dict) -> str:
+    """The Host header a student's browser sends: the course's site host if Django allows it."""
+    wanted = params.get("site_host") or "127.0.0.1"
+    allowed = ((django or {}).get("settings") or {}).get("ALLOWED_HOSTS") or []
+    concrete = [h for h in allowed if h and "*" not in h and not h.startswith(".")]
+    if not allowed or wanted in allowed or "*" in allowed or not concrete:
+        return wanted
+    return concrete[0]
+
+
+def app_upstream(config: dict, host: str):
+    server, _ = nginx_conf.select_server(config, host)
+    location = nginx_conf.select_location(server, "/")
+    if location is None or not location.get("proxy_pass"):
+        return None
+    return nginx_conf.parse_upstream(location["proxy_pass"], config.get("upstreams", {}))
+
+
+def mask(value, secrets: set):
+    secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
+    if not secrets:
+        return value
+
+    def walk(item):
+        if isinstance(item, str):
+            for secret in secrets:
+                if secret in item:
+                    item = item.replace(secret, MASK)
+            return item
+        if isinstance(item, list):
+            return [walk(i) for i in item]
+        if isinstance(item, dict):
+            return {k: walk(v) for k, v in item.items()}
+        return item
+
+    return walk(value)
+
+
+def main(params: dict) -> None:
+    os.environ.update({"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
+    facts = Probe(params).run()
+    sys.stdout.write(json.dumps(facts, ensure_ascii=False, default=str))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]) if len(sys.argv) > 1 else {"project": os.getcwd()})

@@ -1,0 +1,52 @@
+"""nginx facts: installed, config validity, the effective configuration, sites, error log."""
+
+from __future__ import annotations
+
+import os
+
+from checkers.probe import nginx_conf
+from checkers.probe.runtime import run, tail_lines, which
+
+SITES_AVAILABLE = "/etc/nginx/sites-available"
+SITES_ENABLED = "/etc/nginx/sites-enabled"
+CONF_D = "/etc/nginx/conf.d"
+DEFAULT_ERROR_LOG = "/var/log/nginx/error.log"
+
+
+def _listing(directory: str) -> list:
+    entries = []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return entries
+    for name in names:
+        path = os.path.join(directory, name)
+        link = os.readlink(path) if os.path.islink(path) else None
+        entries.append({"name": name, "symlink_to": link, "exists": os.path.exists(path),
+                        "resolved": os.path.realpath(path)})
+    return entries
+
+
+def collect() -> dict:
+    binary = which("nginx")
+    if not binary:
+        return {"installed": False}
+    test = run([binary, "-t"], timeout=15)
+    config = nginx_conf.load()
+    error_logs = config["error_logs"] or [DEFAULT_ERROR_LOG]
+    logs = {}
+    for path in error_logs[:3]:
+        if not os.path.isabs(path):
+            path = os.path.join("/usr/share/nginx", path)
+        logs[path] = tail_lines(path, 200)
+    return {
+        "installed": True,
+        "binary": binary,
+        "test": test.brief(),
+        "config": config,
+        "user": config["user"] or "www-data",
+        "sites_available": _listing(SITES_AVAILABLE),
+        "sites_enabled": _listing(SITES_ENABLED),
+        "conf_d": [e for e in _listing(CONF_D) if e["name"].endswith(".conf")],
+        "error_log": logs,
+    }

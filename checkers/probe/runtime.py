@@ -1,0 +1,121 @@
+"""Running commands on the target with bounded time, a pinned locale and no side effects."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+import time
+
+LOCALE_ENV = {
+    "LC_ALL": "C.UTF-8",
+    "LANG": "C.UTF-8",
+    "SYSTEMD_PAGER": "",
+    "SYSTEMD_COLORS": "0",
+    "PAGER": "cat",
+    "PYTHONDONTWRITEBYTECODE": "1",  # the probe must not leave __pycache__ behind
+}
+BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def base_env() -> dict:
+    env = {"PATH": os.environ.get("PATH") or BASE_PATH, "HOME": os.environ.get("HOME", "/")}
+    if BASE_PATH not in env["PATH"]:
+        env["PATH"] = env["PATH"] + ":" + BASE_PATH
+    env.update(LOCALE_ENV)
+    return env
+
+
+class Result:
+    __slots__ = ("rc", "out", "err", "timed_out", "seconds")
+
+    def __init__(self, rc: int, out: str, err: str, timed_out: bool = False, seconds: float = 0.0):
+        self.rc, self.out, self.err, self.timed_out, self.seconds = rc, out, err, timed_out, seconds
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+    def brief(self) -> dict:
+        return {"rc": self.rc, "output": (self.out + self.err).strip()[-4000:], "timed_out": self.timed_out}
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def user_kwargs(user: str | None) -> dict:
+    """subprocess arguments that run a child as `user` (only possible as root)."""
+    if not user or not is_root():
+        return {}
+    entry = pwd.getpwnam(user)
+    groups = [g for g in os.getgrouplist(user, entry.pw_gid)]
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": groups}
+
+
+def run(args: list, timeout: float = 10, stdin: str | None = None, user: str | None = None,
+        env: dict | None = None, cwd: str | None = None) -> Result:
+    """Run a command; never raises because of the command itself."""
+    start = time.monotonic()
+    try:
+        kwargs = user_kwargs(user)
+    except KeyError:
+        return Result(126, "", "unknown user %s" % user)
+    try:
+        proc = subprocess.run(
+            args, input=stdin.encode() if stdin is not None else None, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, timeout=timeout, env=env if env is not None else base_env(),
+            cwd=cwd, **kwargs,
+        )
+        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                      proc.stderr.decode("utf-8", "replace"), False, time.monotonic() - start)
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode("utf-8", "replace")
+        return Result(124, out, "timed out after %ss" % timeout, True, time.monotonic() - start)
+    except FileNotFoundError:
+        return Result(127, "", "command not found: %s" % args[0], False, time.monotonic() - start)
+    except (PermissionError, OSError) as exc:
+        return Result(126, "", "%s: %s" % (type(exc).__name__, exc), False, time.monotonic() - start)
+
+
+def which(name: str) -> str | None:
+    for directory in base_env()["PATH"].split(":"):
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def read_text(path: str, limit: int = 2_000_000) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def tail_lines(path: str, count: int = 200, max_bytes: int = 256_000) -> list | None:
+    """The last lines of a (log) file, reading only its end."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - max_bytes))
+            data = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    lines = data.splitlines()
+    if size > max_bytes and lines:
+        lines = lines[1:]  # the first line is probably cut
+    return lines[-count:]
+
+
+def module_source(name: str) -> str:
+    """Source of one of our modules, both when imported from disk and when bundled."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    source = spec.loader.get_source(name) if spec and spec.loader else None
+    if source is None:
+        raise RuntimeError("source of %s not available" % name)
+    return source

@@ -1,0 +1,258 @@
+"""systemd facts: the app server's units (found by behaviour, not by name), their state and journal."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shlex
+
+from checkers.probe.runtime import read_text, run, which
+
+UNIT_DIRS = ("/etc/systemd/system",)
+APP_SERVER_WORDS = ("gunicorn", "uwsgi", "uvicorn", "daphne", "manage.py")
+SERVICE_PROPERTIES = (
+    "Id", "LoadState", "ActiveState", "SubState", "UnitFileState", "Result", "ExecMainStatus", "ExecMainCode",
+    "MainPID", "User", "Group", "WorkingDirectory", "ExecStart", "Restart", "Environment", "EnvironmentFiles",
+    "FragmentPath", "NRestarts", "ActiveEnterTimestamp", "ExecMainStartTimestamp", "InactiveExitTimestamp",
+    "WantedBy", "RequiredBy", "TriggeredBy", "Triggers", "Listen", "SocketUser", "SocketGroup", "SocketMode",
+    "RuntimeDirectory", "UMask", "DropInPaths", "NeedDaemonReload", "StateChangeTimestamp", "ConditionResult",
+)
+SYSTEM_SERVICES = ("nginx.service", "postgresql.service", "caddy.service")
+SECRET_WORDS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "KEY", "PASS")
+
+
+def is_secret_name(name: str) -> bool:
+    return any(word in name.upper() for word in SECRET_WORDS)
+
+
+def parse_exec(value: str) -> list:
+    """argv of the first command in a `systemctl show` ExecStart= value."""
+    marker = "argv[]="
+    start = value.find(marker)
+    if start < 0:
+        return shlex.split(value) if value else []
+    end = value.find(" ;", start)
+    try:
+        return shlex.split(value[start + len(marker):end if end > 0 else None])
+    except ValueError:
+        return value[start + len(marker):end].split()
+
+
+def parse_show(text: str) -> list:
+    units, current = [], {}
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                units.append(current)
+                current = {}
+            continue
+        key, _, value = line.partition("=")
+        current[key] = value
+    if current:
+        units.append(current)
+    return units
+
+
+def parse_environment(value: str) -> dict:
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        words = value.split()
+    env = {}
+    for word in words:
+        key, sep, val = word.partition("=")
+        if sep:
+            env[key] = val
+    return env
+
+
+def parse_env_file(text: str) -> dict:
+    """systemd EnvironmentFile= syntax: KEY=VALUE lines, # comments, optional quotes."""
+    env = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("export "):
+            line = line[7:]
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        env[key.strip()] = value
+    return env
+
+
+def redact_unit_text(text: str) -> str:
+    """Unit file text with values of secret-looking variables removed."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("Environment=") and is_secret_name(stripped):
+            lines.append("Environment=«hodnoty skryty»")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def find_app_units() -> list:
+    """Service units written by the student that start an app server."""
+    found = []
+    for directory in UNIT_DIRS:
+        for path in sorted(glob.glob(os.path.join(directory, "*.service"))):
+            if os.path.realpath(path) == "/dev/null":
+                continue
+            text = read_text(path) or ""
+            exec_lines = [line for line in text.splitlines() if line.strip().startswith("ExecStart")]
+            if any(word in line for line in exec_lines for word in APP_SERVER_WORDS):
+                found.append(os.path.basename(path))
+    return found
+
+
+def show(units: list) -> dict:
+    if not units:
+        return {}
+    result = run(["systemctl", "show", "--no-pager", "-p", ",".join(SERVICE_PROPERTIES)] + units, timeout=15)
+    shown = {}
+    for props, name in zip(parse_show(result.out), units):
+        shown[name] = props
+    return shown
+
+
+class SystemdFacts:
+    """Collects unit facts; keeps environment values private (for running Django) and out of the facts."""
+
+    def __init__(self):
+        self.private_env = {}  # unit -> {name: value}, never emitted
+        self.private_argv = {}  # unit -> ExecStart argv before redaction, never emitted
+
+    def collect(self) -> dict:
+        if not which("systemctl") or not os.path.isdir("/run/systemd/system"):
+            return {"available": False, "units": {}, "app_units": []}
+        app_units = find_app_units()
+        shown = show(app_units + [u[:-8] + ".socket" for u in app_units] + list(SYSTEM_SERVICES))
+        extra = []
+        for name in app_units:
+            for trigger in shown.get(name, {}).get("TriggeredBy", "").split():
+                if trigger not in shown:
+                    extra.append(trigger)
+        shown.update(show(extra))
+        postgres_instances = [u for u in shown.get("postgresql.service", {}).get("Triggers", "").split()]
+        units = {}
+        for name, props in shown.items():
+            if props.get("LoadState") == "not-found" and name not in app_units:
+                continue
+            units[name] = self._unit_facts(name, props)
+        for name in glob.glob("/etc/systemd/system/multi-user.target.wants/postgresql@*.service"):
+            postgres_instances.append(os.path.basename(name))
+        instances = show(sorted(set(i for i in postgres_instances if i.startswith("postgresql@"))))
+        for name, props in instances.items():
+            units[name] = self._unit_facts(name, props)
+        verify = {}
+        for name in app_units:
+            fragment = units.get(name, {}).get("fragment_path")
+            if fragment:
+                res = run(["systemd-analyze", "verify", fragment], timeout=20)
+                verify[name] = {"rc": res.rc, "output": (res.out + res.err).strip()[-3000:]}
+        journal_units = app_units + [n for n in units if n.endswith(".socket")]
+        return {
+            "available": True,
+            "app_units": app_units,
+            "units": units,
+            "verify": verify,
+            "journal": journal(journal_units),
+            "default_target": run(["systemctl", "get-default"]).out.strip(),
+        }
+
+    def _unit_facts(self, name: str, props: dict) -> dict:
+        env = parse_environment(props.get("Environment", ""))
+        env_files = []
+        for item in props.get("EnvironmentFiles", "").split(") "):
+            path = item.split(" (")[0].strip()
+            if not path:
+                continue
+            text = read_text(path)
+            env_files.append({"path": path, "readable": text is not None})
+            if text is not None:
+                env.update(parse_env_file(text))
+        self.private_env[name] = env
+        self.private_argv[name] = parse_exec(props.get("ExecStart", ""))
+        fragment = props.get("FragmentPath") or None
+        return {
+            "name": name,
+            "load_state": props.get("LoadState"),
+            "active_state": props.get("ActiveState"),
+            "sub_state": props.get("SubState"),
+            "unit_file_state": props.get("UnitFileState"),
+            "result": props.get("Result"),
+            "exec_main_status": props.get("ExecMainStatus"),
+            "main_pid": int(props.get("MainPID") or 0),
+            "user": props.get("User") or None,
+            "group": props.get("Group") or None,
+            "working_directory": props.get("WorkingDirectory") or None,
+            "exec_start": redact_argv(self.private_argv[name]),
+            "restart": props.get("Restart"),
+            "environment_names": sorted(env),
+            "environment_files": env_files,
+            "fragment_path": fragment,
+            "fragment_text": redact_unit_text(read_text(fragment) or "") if fragment else None,
+            "n_restarts": int(props.get("NRestarts") or 0),
+            "active_enter": props.get("ActiveEnterTimestamp") or None,
+            "exec_main_start": props.get("ExecMainStartTimestamp") or None,
+            "wanted_by": props.get("WantedBy", "").split(),
+            "required_by": props.get("RequiredBy", "").split(),
+            "triggered_by": props.get("TriggeredBy", "").split(),
+            "triggers": props.get("Triggers", "").split(),
+            "listen": props.get("Listen") or None,
+            "socket_user": props.get("SocketUser") or None,
+            "socket_group": props.get("SocketGroup") or None,
+            "socket_mode": props.get("SocketMode") or None,
+            "runtime_directory": props.get("RuntimeDirectory") or None,
+            "umask": props.get("UMask") or None,
+            "drop_ins": props.get("DropInPaths", "").split(),
+            "need_daemon_reload": props.get("NeedDaemonReload") == "yes",
+        }
+
+
+def redact_argv(argv: list) -> list:
+    out = []
+    for arg in argv:
+        key, sep, _ = arg.partition("=")
+        out.append(key + "=«skryto»" if sep and is_secret_name(key) else arg)
+    return out
+
+
+def journal(units: list, lines: int = 300) -> dict:
+    """The journal tail per unit; systemd's own messages about a unit are included (UNIT=)."""
+    if not units:
+        return {}
+    args = ["journalctl", "--no-pager", "-n", str(lines), "-o", "json",
+            "--output-fields=MESSAGE,_SYSTEMD_UNIT,UNIT,PRIORITY,_PID,INVOCATION_ID,_SYSTEMD_INVOCATION_ID"]
+    for unit in units:
+        args += ["-u", unit]
+    result = run(args, timeout=20)
+    per_unit = {unit: [] for unit in units}
+    for line in result.out.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        message = entry.get("MESSAGE")
+        if isinstance(message, list):  # journald stores non-UTF-8 messages as byte arrays
+            message = bytes(message).decode("utf-8", "replace")
+        unit = entry.get("_SYSTEMD_UNIT") or entry.get("UNIT")
+        if unit not in per_unit or message is None:
+            continue
+        per_unit[unit].append({
+            "t": int(entry.get("__REALTIME_TIMESTAMP", "0")) / 1e6,
+            "prio": int(entry.get("PRIORITY", "6")),
+            "pid": entry.get("_PID"),
+            "inv": entry.get("_SYSTEMD_INVOCATION_ID") or entry.get("INVOCATION_ID"),
+            "msg": message[:2000],
+        })
+    if result.rc != 0 and not any(per_unit.values()):
+        return {"error": (result.err or result.out).strip()[-500:]}
+    return per_unit

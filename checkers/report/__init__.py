@@ -1,0 +1,1 @@
+"""Renderers of results: the terminal (rich) and the versioned JSON document."""

@@ -1,0 +1,61 @@
+"""The versioned JSON documents printed with --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from checkers.checks.base import Status
+from checkers.course import Course
+
+SCHEMA = 1
+
+
+def _counts(results) -> dict:
+    return {name: sum(1 for r in results if r.status is status)
+            for name, status in (("passed", Status.PASSED), ("failed", Status.FAILED),
+                                 ("skipped", Status.SKIPPED), ("errors", Status.ERROR))}
+
+
+def runs_document(runs, target: str, label: str) -> dict:
+    results = [r for run in runs for r in run.results]
+    return {
+        "schema": SCHEMA,
+        "step": label,
+        "target": target,
+        "checks": [r.to_json() for r in results],
+        **_counts(results),
+        "points": sum(run.points for run in runs),
+        "max_points": sum(run.step.points for run in runs),
+        "steps": [{"id": run.step.id, "status": run.status, "points": run.points, "max_points": run.step.points}
+                  for run in runs],
+    }
+
+
+def list_document(course: Course) -> dict:
+    return {"schema": SCHEMA, "steps": [
+        {"id": s.id, "title": s.title, "points": s.points, "checks": list(s.checks), "section": s.section}
+        for s in course.steps]}
+
+
+def status_document(course: Course, state: dict) -> dict:
+    steps = state.get("steps", {})
+    return {
+        "schema": SCHEMA,
+        "updated_at": state.get("updated_at"),
+        "points": sum(s.get("points", 0) for s in steps.values()),
+        "max_points": course.total_points,
+        "steps": [{"id": s.id, "title": s.title, "max_points": s.points,
+                   "status": steps.get(s.id, {}).get("status", "unchecked"),
+                   "points": steps.get(s.id, {}).get("points", 0),
+                   "checked_at": steps.get(s.id, {}).get("checked_at"),
+                   "target": steps.get(s.id, {}).get("target")} for s in course.steps],
+    }
+
+
+def error_document(message: str, hint: str, exit_code: int) -> dict:
+    return {"schema": SCHEMA, "error": {"message": message, "hint": hint, "exit_code": exit_code}}
+
+
+def emit(document: dict, stream=None) -> None:
+    (stream or sys.stdout).write(json.dumps(document, ensure_ascii=False, indent=1) + "\n")

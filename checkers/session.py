@@ -1,0 +1,75 @@
+"""One checker run: open the target, gather facts once, evaluate steps, record progress."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from checkers.checks.base import Status
+from checkers.course import Course, Step
+from checkers.engine import Evaluator, Result
+from checkers.facts import save, slug
+from checkers.gather import gather
+from checkers.paths import state_dir
+from checkers.progress import ProgressStore, StepOutcome, book_html_dir, write_book_progress
+from checkers.targets import TargetOptions, open_transport
+from checkers.targets.base import Transport
+
+
+@dataclass
+class StepRun:
+    step: Step
+    results: list[Result]
+
+    @property
+    def status(self) -> str:
+        statuses = {r.status for r in self.results}
+        if statuses <= {Status.PASSED}:
+            return "passed"
+        if Status.FAILED in statuses or Status.SKIPPED in statuses:
+            return "failed"
+        return "error"
+
+    @property
+    def points(self) -> int:
+        return self.step.points if self.status == "passed" else 0
+
+    def outcome(self) -> StepOutcome:
+        return StepOutcome(step=self.step.id, status=self.status, points=self.points, max_points=self.step.points,
+                           checks={r.id: r.status.value for r in self.results},
+                           failed_titles=[r.title for r in self.results if r.status is Status.FAILED])
+
+
+def probe_params(course: Course, project: str | None, profile: str = "vm") -> dict:
+    return {"project": project or course.project_dir, "project_explicit": project is not None,
+            "site_host": course.site_host, "profile": profile}
+
+
+@contextlib.contextmanager
+def connected(options: TargetOptions):
+    transport: Transport = open_transport(options)
+    try:
+        yield transport
+    finally:
+        transport.close()
+
+
+def collect(transport: Transport, params: dict, timeout: float) -> dict:
+    facts = gather(transport, params, timeout)
+    save(facts, state_dir() / "facts" / f"{slug(transport.label)}.json")
+    return facts
+
+
+def evaluate(facts: dict, course: Course, steps: list[Step]) -> list[StepRun]:
+    evaluator = Evaluator(facts, course)
+    all_ids = [check_id for step in steps for check_id in step.checks]
+    by_id = {r.id: r for r in evaluator.results(all_ids)}
+    return [StepRun(step, [by_id[c] for c in step.checks]) for step in steps]
+
+
+def record(runs: list[StepRun], course: Course, target: str) -> list[str]:
+    """Store the attempts and refresh the book's progress file; returns warnings for the student."""
+    store = ProgressStore(state_dir())
+    state = store.record([run.outcome() for run in runs], target)
+    write_book_progress(book_html_dir(), state, course.total_points, len(course.steps))
+    return store.warnings

@@ -1,0 +1,158 @@
+"""Targets: where the checked deployment lives, and how to open ONE transport to it.
+
+  vagrant / vagrant:NAME   a (multi-machine) Vagrantfile's VM, SSH settings from Vagrant
+  lab                      the course VM started without Vagrant (`python -m lab up`)
+  ssh://[user@]host[:port] any SSH host (--identity KEY or --ssh-config FILE)
+  local                    this machine
+  http(s)://…              a live web site (only for `web`)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from checkers.errors import CheckerError
+from checkers.paths import cache_dir, state_dir
+from checkers.targets.base import Transport
+
+SCHEMES = "vagrant, vagrant:JMÉNO, lab, local, ssh://uživatel@stroj[:port], https://adresa"
+
+
+@dataclass
+class TargetOptions:
+    spec: str
+    identity: str | None = None
+    ssh_config: str | None = None
+    host_key: str = "accept-new"
+    connect_timeout: float = 15
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    kind: str  # vagrant | lab | local | ssh | url
+    value: str  # machine name, ssh URL, or web URL
+
+
+def lab_ssh_config() -> Path:
+    return cache_dir() / "lab" / "course" / "ssh-config"
+
+
+def known_hosts_file() -> Path:
+    return state_dir() / "known_hosts"
+
+
+def parse_target(spec: str) -> TargetSpec:
+    text = (spec or "").strip()
+    if text == "vagrant":
+        return TargetSpec("vagrant", "default")
+    if text.startswith("vagrant:"):
+        name = text.split(":", 1)[1]
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
+            raise CheckerError(f"Jméno stroje „{name}“ v cíli {spec} není platné.", "Použijte např. `--target vagrant:student01`.")
+        return TargetSpec("vagrant", name)
+    if text in ("lab", "local"):
+        return TargetSpec(text, text)
+    if text.startswith("ssh://"):
+        parts = urlsplit(text)
+        if not parts.hostname:
+            raise CheckerError(f"V cíli {spec} chybí jméno stroje.", "Tvar je `ssh://uživatel@stroj[:port]`.")
+        try:
+            parts.port
+        except ValueError as exc:
+            raise CheckerError(f"Port v cíli {spec} není číslo.", "Tvar je `ssh://uživatel@stroj[:port]`.") from exc
+        return TargetSpec("ssh", text)
+    if text.startswith(("http://", "https://")):
+        return TargetSpec("url", text)
+    raise CheckerError(f"Cíl „{spec}“ neznám.", f"Možné cíle: {SCHEMES}.")
+
+
+def open_transport(options: TargetOptions) -> Transport:
+    """Connect to the target (one SSH connection at most)."""
+    target = parse_target(options.spec)
+    if target.kind == "local":
+        from checkers.targets.local import LocalTransport
+
+        return LocalTransport()
+    if target.kind == "url":
+        raise CheckerError("Adresa webu jako cíl funguje jen pro kontrolu živého webu.",
+                           f"Použijte `python -m checkers web --target {options.spec}`.")
+    from checkers.targets.ssh import SSHParams, SSHTransport
+    from checkers.targets.sshconfig import params_from_config, read_config
+
+    if target.kind == "ssh":
+        parts = urlsplit(target.value)
+        if options.ssh_config:
+            params = params_from_config(read_config(Path(options.ssh_config)), parts.hostname, options.ssh_config,
+                                        options.host_key, known_hosts_file())
+            params.user = parts.username or params.user
+            params.port = parts.port or params.port
+        else:
+            params = SSHParams(host=parts.hostname, port=parts.port or 22, user=parts.username,
+                               identity=[options.identity] if options.identity else None,
+                               host_key=options.host_key, known_hosts=known_hosts_file())
+        if options.identity:
+            params.identity = [options.identity]
+        params.label = options.spec
+        return SSHTransport(params, options.connect_timeout)
+    if target.kind == "lab":
+        path = lab_ssh_config()
+        if not path.exists():
+            raise CheckerError("Kurzový stroj bez Vagrantu (lab) neběží – chybí jeho SSH konfigurace.",
+                               "Spusťte ho příkazem `python -m lab up` (nebo `make start`).")
+        params = params_from_config(read_config(path), "default", "lab", options.host_key, known_hosts_file())
+        params.label = "lab"
+        try:
+            return SSHTransport(params, options.connect_timeout)
+        except CheckerError as exc:
+            raise CheckerError(f"Kurzový stroj (lab) neodpovídá: {exc.message}",
+                               "Spusťte ho znovu příkazem `python -m lab up`.") from exc
+    return _open_vagrant(target.value, options)
+
+
+def _open_vagrant(machine_name: str, options: TargetOptions) -> Transport:
+    from checkers.targets.ssh import SSHTransport
+    from checkers.targets.sshconfig import params_from_config
+    from checkers.targets.vagrant import VagrantMachine
+
+    machine = VagrantMachine(machine_name, state_dir())
+    was_cached = machine.cached_config() is not None
+    label = "vagrant" if machine_name == "default" else f"vagrant:{machine_name}"
+
+    def connect(text: str) -> Transport:
+        params = params_from_config(text, _first_host(text), f"vagrant {machine_name}", options.host_key,
+                                    known_hosts_file())
+        params.label = label
+        return SSHTransport(params, options.connect_timeout)
+
+    try:
+        return connect(machine.ssh_config())
+    except CheckerError:
+        if not was_cached:
+            raise
+        machine.forget()  # the VM changed under the cache: ask Vagrant, which also explains a halted VM
+        return connect(machine.ssh_config())
+
+
+def _first_host(config_text: str) -> str:
+    for line in config_text.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0].lower() == "host":
+            return words[1]
+    return "default"
+
+
+def default_target() -> str:
+    return os.environ.get("CHECKERS_TARGET") or _configured_target() or "vagrant"
+
+
+def _configured_target() -> str | None:
+    import json
+
+    try:
+        return json.loads((state_dir() / "config.json").read_text(encoding="utf-8")).get("target")
+    except (OSError, ValueError, AttributeError):
+        return None

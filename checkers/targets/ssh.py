@@ -1,0 +1,152 @@
+"""SSH transport (paramiko): ONE connection per run, one exec channel per probe.
+
+Host keys: for targets described by a Vagrant-style ssh-config (a local VM on 127.0.0.1
+whose key changes with every `vagrant up`), the config's own StrictHostKeyChecking /
+UserKnownHostsFile settings are followed, as `vagrant ssh` does. For every other host the
+default is "accept-new": a host seen for the first time is remembered in our known_hosts
+file (next to ~/.ssh/known_hosts, which is read too), and a host whose key later CHANGES is
+refused – that is what a man-in-the-middle looks like. `--host-key strict` refuses unknown
+hosts, `--host-key off` trusts anything (only for throwaway lab machines).
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from checkers.errors import CheckerError
+from checkers.targets.base import CommandResult
+
+HOST_KEY_POLICIES = ("accept-new", "strict", "off")
+
+
+@dataclass
+class SSHParams:
+    host: str
+    port: int = 22
+    user: str | None = None
+    identity: list[str] | None = None
+    host_key: str = "accept-new"
+    known_hosts: Path | None = None  # our own file for accept-new
+    label: str = ""
+    proxy_command: str | None = None
+
+
+class _RememberNew(paramiko.MissingHostKeyPolicy):
+    def __init__(self, path: Path):
+        self.path = path
+
+    def missing_host_key(self, client, hostname, key):
+        client.get_host_keys().add(hostname, key.get_name(), key)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        client.save_host_keys(str(self.path))
+
+
+class _Ignore(paramiko.MissingHostKeyPolicy):
+    def missing_host_key(self, client, hostname, key):
+        return
+
+
+class SSHTransport:
+    def __init__(self, params: SSHParams, connect_timeout: float = 15):
+        self.params = params
+        self.label = params.label or f"ssh://{params.user + '@' if params.user else ''}{params.host}:{params.port}"
+        self.executions = 0
+        self.client = self._connect(connect_timeout)
+
+    def _connect(self, timeout: float) -> paramiko.SSHClient:
+        p = self.params
+        client = paramiko.SSHClient()
+        if p.host_key == "off":
+            client.set_missing_host_key_policy(_Ignore())
+        else:
+            try:
+                client.load_system_host_keys()
+            except (OSError, paramiko.SSHException):
+                pass
+            if p.host_key == "accept-new" and p.known_hosts:
+                if p.known_hosts.exists():
+                    client.load_host_keys(str(p.known_hosts))
+                client.set_missing_host_key_policy(_RememberNew(p.known_hosts))
+            else:
+                client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        for key_file in p.identity or []:
+            if not Path(key_file).expanduser().is_file():
+                raise CheckerError(f"Soubor s SSH klíčem {key_file} neexistuje.",
+                                   "Zkontrolujte cestu v --identity, v ssh-configu nebo v soupisce třídy.")
+        sock = paramiko.ProxyCommand(p.proxy_command) if p.proxy_command else None
+        where = f"{p.host}:{p.port}"
+        try:
+            client.connect(
+                p.host, port=p.port, username=p.user, key_filename=[str(Path(k).expanduser()) for k in p.identity or []] or None,
+                timeout=timeout, banner_timeout=timeout, auth_timeout=timeout, channel_timeout=timeout,
+                look_for_keys=not p.identity, allow_agent=not p.identity, sock=sock,
+            )
+        except paramiko.BadHostKeyException as exc:
+            raise CheckerError(
+                f"Stroj {where} se prokázal JINÝM klíčem, než jaký si pamatuji. Buď byl přeinstalován, nebo se za něj někdo vydává.",
+                "Pokud víte, že byl stroj přeinstalován, odstraňte starý záznam: "
+                f"`ssh-keygen -R {p.host}` (a případně i z {p.known_hosts}). Jinak se nepřipojujte a řekněte to vyučujícímu.",
+            ) from exc
+        except paramiko.AuthenticationException as exc:
+            raise CheckerError(f"Přihlášení na {where} jako {p.user or '(výchozí uživatel)'} se nepovedlo: klíč nebyl přijat.",
+                               "Zkontrolujte uživatele a SSH klíč (--identity). U Vagrantu pomůže `vagrant ssh-config`.") from exc
+        except paramiko.SSHException as exc:
+            text = str(exc)
+            if "not found in known_hosts" in text or "Server" in text and "not found" in text:
+                raise CheckerError(f"Stroj {where} zatím neznám a volba --host-key strict nedovoluje nové stroje.",
+                                   f"Ověřte otisk klíče a přidejte ho: `ssh-keyscan -p {p.port} {p.host} >> ~/.ssh/known_hosts`.") from exc
+            if "banner" in text.lower() or "timed out" in text.lower():
+                raise CheckerError(f"Stroj {where} přijal spojení, ale do {timeout:g} s neodpověděl jako SSH server.",
+                                   "Stroj je možná přetížený nebo zaseknutý. Zkuste ho restartovat (`vagrant reload`).") from exc
+            raise CheckerError(f"SSH spojení s {where} selhalo: {text}", "Zkontrolujte adresu a port cíle.") from exc
+        except (socket.timeout, TimeoutError) as exc:
+            raise CheckerError(f"Spojení s {where} vypršelo: do {timeout:g} s nikdo neodpověděl.",
+                               "Běží stroj? U Vagrantu ho spusťte `vagrant up`, jinak zkontrolujte adresu a síť.") from exc
+        except ConnectionRefusedError as exc:
+            raise CheckerError(f"{where} odmítl spojení: na tomto portu neběží SSH.",
+                               "Stroj asi neběží nebo ještě startuje. Spusťte ho (`vagrant up`) a zkuste to znovu.") from exc
+        except socket.gaierror as exc:
+            raise CheckerError(f"Adresu {p.host} nejde přeložit ({exc.strerror}).", "Zkontrolujte název stroje v --target.") from exc
+        except OSError as exc:
+            raise CheckerError(f"Spojení s {where} selhalo: {exc.strerror or exc}.",
+                               "Zkontrolujte, že stroj běží a je dostupný.") from exc
+        return client
+
+    def run(self, command: str, stdin: bytes | None, timeout: float) -> CommandResult:
+        self.executions += 1
+        transport = self.client.get_transport()
+        if transport is None or not transport.is_active():
+            raise CheckerError("SSH spojení se mezitím přerušilo.", "Zkuste kontrolu spustit znovu.")
+        channel = transport.open_session(timeout=timeout)
+        channel.exec_command(command)
+        if stdin:
+            channel.sendall(stdin)
+        channel.shutdown_write()
+        out, err = bytearray(), bytearray()
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                channel.close()
+                raise CheckerError(f"Sonda na {self.label} nedoběhla do {timeout:g} s.",
+                                   "Stroj je nejspíš přetížený. Zkuste delší limit, např. `--timeout 300`.")
+            select.select([channel], [], [], min(remaining, 0.5))
+            while channel.recv_ready():
+                out += channel.recv(65536)
+            while channel.recv_stderr_ready():
+                err += channel.recv_stderr(65536)
+            if (channel.exit_status_ready() and channel.eof_received
+                    and not channel.recv_ready() and not channel.recv_stderr_ready()):
+                break
+        rc = channel.recv_exit_status()
+        channel.close()
+        return CommandResult(rc, bytes(out), bytes(err))
+
+    def close(self) -> None:
+        self.client.close()
