@@ -149,7 +149,7 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
 
         return run_web(course, args, report)
     if command == "all":
-        return check_steps(course, list(course.steps), "all", args, report)
+        return check_steps(course, list(course.required_steps), "all", args, report)
     if command == "next":
         state = ProgressStore(state_dir()).load()
         upcoming = first_unfinished(course, state)
@@ -236,7 +236,7 @@ def watch(course: Course, args: argparse.Namespace, report: TerminalReport) -> i
     if args.args:
         step = course.step(args.args[0])
     else:
-        step = first_unfinished(course, ProgressStore(state_dir()).load()) or course.steps[-1]
+        step = first_unfinished(course, ProgressStore(state_dir()).load()) or course.required_steps[-1]
     report.note(f"Hlídám krok {step.id} – {step.title}. Ukončíte Ctrl-C.")
     with session.connected(target_options(args)) as transport:
         previous = None

@@ -19,6 +19,8 @@ class Step:
     solution: str
     checks: tuple[str, ...]
     hints: tuple[str, ...]
+    optional: bool = False  # bonus steps (live web, App Engine, SVS): not in `all` nor in the course total
+    profile: str = "vm"  # which probe profile gathers its facts
 
     @property
     def number(self) -> int:
@@ -34,8 +36,16 @@ class Course:
     source: Path
 
     @property
+    def required_steps(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if not step.optional)
+
+    @property
+    def optional_steps(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.optional)
+
+    @property
     def total_points(self) -> int:
-        return sum(step.points for step in self.steps)
+        return sum(step.points for step in self.required_steps)
 
     def step(self, name: str) -> Step:
         """Find a step by `step3`, `3` or `Step3`; unknown names are the user's input error."""
@@ -70,6 +80,8 @@ def load_course(path: Path = COURSE_FILE) -> Course:
                 solution=raw["solution"],
                 checks=tuple(raw["checks"]),
                 hints=tuple(raw["hints"]),
+                optional=bool(raw.get("optional", False)),
+                profile=raw.get("profile", "vm"),
             )
             for raw in data["step"]
         )

@@ -71,5 +71,5 @@ def record(runs: list[StepRun], course: Course, target: str) -> list[str]:
     """Store the attempts and refresh the book's progress file; returns warnings for the student."""
     store = ProgressStore(state_dir())
     state = store.record([run.outcome() for run in runs], target)
-    write_book_progress(book_html_dir(), state, course.total_points, len(course.steps))
+    write_book_progress(book_html_dir(), state, course.total_points, len(course.required_steps))
     return store.warnings

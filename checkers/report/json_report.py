@@ -34,7 +34,8 @@ def runs_document(runs, target: str, label: str) -> dict:
 
 def list_document(course: Course) -> dict:
     return {"schema": SCHEMA, "steps": [
-        {"id": s.id, "title": s.title, "points": s.points, "checks": list(s.checks), "section": s.section}
+        {"id": s.id, "title": s.title, "points": s.points, "checks": list(s.checks), "section": s.section,
+         "optional": s.optional}
         for s in course.steps]}
 
 
@@ -43,7 +44,7 @@ def status_document(course: Course, state: dict) -> dict:
     return {
         "schema": SCHEMA,
         "updated_at": state.get("updated_at"),
-        "points": sum(s.get("points", 0) for s in steps.values()),
+        "points": sum(steps.get(s.id, {}).get("points", 0) for s in course.required_steps),
         "max_points": course.total_points,
         "steps": [{"id": s.id, "title": s.title, "max_points": s.points,
                    "status": steps.get(s.id, {}).get("status", "unchecked"),

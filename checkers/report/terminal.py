@@ -110,7 +110,7 @@ class TerminalReport:
 
     def overview(self, course: Course, state: dict) -> None:
         steps = state.get("steps", {})
-        earned = sum(steps.get(s.id, {}).get("points", 0) for s in course.steps)
+        earned = sum(steps.get(s.id, {}).get("points", 0) for s in course.required_steps)
         self.console.print(f"[bold]{escape(course.title)}[/bold]")
         self.console.print(f"{bar(earned, course.total_points)} {earned}/{points(course.total_points)}\n")
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -122,7 +122,8 @@ class TerminalReport:
         for step in course.steps:
             record = steps.get(step.id, {})
             label, style = STATE_LABELS[record.get("status", "unchecked")]
-            table.add_row(step.id, escape(step.title), f"[{style}]{label}[/{style}]",
+            title = escape(step.title) + (" [dim](bonus)[/dim]" if step.optional else "")
+            table.add_row(step.id, title, f"[{style}]{label}[/{style}]",
                           f"{record.get('points', 0)}/{step.points}", when(record.get("checked_at")))
         self.console.print(table)
         upcoming = first_unfinished(course, state)
@@ -179,10 +180,13 @@ class TerminalReport:
 
 def first_unfinished(course: Course, state: dict) -> Step | None:
     steps = state.get("steps", {})
-    return next((s for s in course.steps if steps.get(s.id, {}).get("status") != "passed"), None)
+    return next((s for s in course.required_steps if steps.get(s.id, {}).get("status") != "passed"), None)
 
 
 def next_step_after(course: Course, step: Step) -> Step | None:
-    ids = [s.id for s in course.steps]
+    ordered = course.required_steps
+    ids = [s.id for s in ordered]
+    if step.id not in ids:
+        return None
     index = ids.index(step.id)
-    return course.steps[index + 1] if index + 1 < len(ids) else None
+    return ordered[index + 1] if index + 1 < len(ids) else None
