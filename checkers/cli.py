@@ -21,7 +21,6 @@ from checkers.report import json_report
 from checkers.report.terminal import TerminalReport, first_unfinished
 from checkers.targets import TargetOptions, default_target
 
-COMMANDS = ("list", "all", "status", "next", "hint", "watch", "doctor", "book", "grade", "regrade", "web")
 USAGE = "python -m checkers [PŘÍKAZ | KROK] [volby]"
 DESCRIPTION = """Kontroluje, jak máte na svém stroji nasazený Django projekt.
 
@@ -39,6 +38,7 @@ příkazy:
   grade SOUPISKA      (učitel) oznámkuje celou třídu
   regrade [--run ID]  (učitel) přepočítá uložené výsledky bez připojení
   web --target URL    zkontroluje živý web na adrese URL
+  lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
 """
 
 
@@ -132,6 +132,15 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         return show_status(course, args, report)
     if command == "hint":
         return show_hint(course, args, report)
+    if command == "lint":
+        from checkers.course_lint import lint
+
+        problems = lint(course)
+        for problem in problems:
+            report.error(problem, "")
+        if not problems:
+            report.note(f"Data kurzu jsou v pořádku: {len(course.steps)} kroků, {sum(len(s.checks) for s in course.steps)} kontrol.")
+        return int(ExitCode.TO_FIX if problems else ExitCode.OK)
     if command == "book":
         from checkers.book import run_book
 

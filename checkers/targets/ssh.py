@@ -11,6 +11,7 @@ hosts, `--host-key off` trusts anything (only for throwaway lab machines).
 
 from __future__ import annotations
 
+import logging
 import select
 import socket
 import time
@@ -22,7 +23,9 @@ import paramiko
 from checkers.errors import CheckerError
 from checkers.targets.base import CommandResult
 
-HOST_KEY_POLICIES = ("accept-new", "strict", "off")
+# paramiko's transport thread logs its own copy of every failure to stderr; we report them in Czech.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+logging.getLogger("paramiko").propagate = False
 
 
 @dataclass
@@ -101,14 +104,14 @@ class SSHTransport:
             if "not found in known_hosts" in text or "Server" in text and "not found" in text:
                 raise CheckerError(f"Stroj {where} zatím neznám a volba --host-key strict nedovoluje nové stroje.",
                                    f"Ověřte otisk klíče a přidejte ho: `ssh-keyscan -p {p.port} {p.host} >> ~/.ssh/known_hosts`.") from exc
-            if "banner" in text.lower() or "timed out" in text.lower():
+            if any(word in text.lower() for word in ("banner", "timed out", "no existing session")):
                 raise CheckerError(f"Stroj {where} přijal spojení, ale do {timeout:g} s neodpověděl jako SSH server.",
                                    "Stroj je možná přetížený nebo zaseknutý. Zkuste ho restartovat (`vagrant reload`).") from exc
             raise CheckerError(f"SSH spojení s {where} selhalo: {text}", "Zkontrolujte adresu a port cíle.") from exc
         except (socket.timeout, TimeoutError) as exc:
             raise CheckerError(f"Spojení s {where} vypršelo: do {timeout:g} s nikdo neodpověděl.",
                                "Běží stroj? U Vagrantu ho spusťte `vagrant up`, jinak zkontrolujte adresu a síť.") from exc
-        except ConnectionRefusedError as exc:
+        except (ConnectionRefusedError, paramiko.ssh_exception.NoValidConnectionsError) as exc:
             raise CheckerError(f"{where} odmítl spojení: na tomto portu neběží SSH.",
                                "Stroj asi neběží nebo ještě startuje. Spusťte ho (`vagrant up`) a zkuste to znovu.") from exc
         except socket.gaierror as exc:
