@@ -61,6 +61,20 @@ def source_files(book_dir: Path = BOOK_DIR, exercises_dir: Path = EXERCISES_DIR)
     return sorted(files)
 
 
+def is_page_source(path: Path, book_dir: Path) -> bool:
+    """Pages and the course data: Sphinx notices their changes and rebuilds just what they affect.
+
+    Anything else in book/ (config, table of contents, extensions, their JS/CSS, vendored files)
+    is "machinery": Sphinx does not notice a change there (it does not even copy a changed static
+    file when no page is outdated), so such a change needs a full rebuild.
+    """
+    try:
+        rel = path.relative_to(book_dir)
+    except ValueError:
+        return True  # exercises/course.toml and exercises/solutions/: dependencies of the pages
+    return path.suffix in {".md", ".ipynb"} and not rel.parts[0].startswith("_")
+
+
 def fingerprint(files: list[Path]) -> str:
     """A digest of the sources' names, sizes and modification times (cheap; no file is read)."""
     digest = hashlib.sha256()
@@ -85,15 +99,23 @@ def build_book(book_dir: Path = BOOK_DIR, output_dir: Path | None = None, force:
     build_root = _output_root(book_dir, output_dir)
     html_dir = build_root / "html"
     stamp_path = build_root / STAMP_FILE
-    current = fingerprint(source_files(book_dir, exercises_dir))
-    if not force and (html_dir / "index.html").is_file():
-        try:
-            if json.loads(stamp_path.read_text(encoding="utf-8")).get("sources") == current:
-                return BookBuild(html_dir=html_dir, built=False, seconds=0.0)
-        except (OSError, ValueError):
-            pass
+    files = source_files(book_dir, exercises_dir)
+    current = fingerprint(files)
+    machinery = fingerprint([p for p in files if not is_page_source(p, book_dir)])
+    try:
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    built_before = (html_dir / "index.html").is_file()
+    if not force and built_before and stamp.get("sources") == current:
+        return BookBuild(html_dir=html_dir, built=False, seconds=0.0)
+    # Pages changed: Sphinx rebuilds what they affect. Anything else changed (or we do not know
+    # what the last build was made from): rebuild everything.
+    full = force or not built_before or stamp.get("machinery") != machinery
 
     command = [sys.executable, "-c", JB_MAIN, "build", str(book_dir)]
+    if full:
+        command.append("--all")
     if output_dir is not None:
         command += ["--path-output", str(output_dir)]
     build_root.mkdir(parents=True, exist_ok=True)
@@ -126,7 +148,8 @@ def build_book(book_dir: Path = BOOK_DIR, output_dir: Path | None = None, force:
             f"Opravte chybu, kterou výpis ukazuje (obvykle v souboru v book/), a spusťte příkaz znovu. "
             f"Celý výpis je v {log_path}.",
         )
-    stamp_path.write_text(json.dumps({"sources": current, "built_at": time.time()}) + "\n", encoding="utf-8")
+    stamp_path.write_text(json.dumps({"sources": current, "machinery": machinery, "built_at": time.time()}) + "\n",
+                          encoding="utf-8")
     return BookBuild(html_dir=html_dir, built=True, seconds=seconds)
 
 

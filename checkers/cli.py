@@ -38,6 +38,7 @@ příkazy:
   grade SOUPISKA      (učitel) oznámkuje celou třídu
   regrade [--run ID]  (učitel) přepočítá uložené výsledky bez připojení
   web --target URL    zkontroluje živý web na adrese URL
+  target [CÍL]        ukáže nebo nastaví výchozí cíl (vagrant, lab, ssh://…)
   lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
 """
 
@@ -132,6 +133,14 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         return show_status(course, args, report)
     if command == "hint":
         return show_hint(course, args, report)
+    if command == "target":
+        from checkers.targets import save_default_target
+
+        extra_args(args, 1)
+        if args.args:
+            save_default_target(args.args[0])
+        report.note(f"Výchozí cíl: {default_target()}")
+        return int(ExitCode.OK)
     if command == "lint":
         from checkers.course_lint import lint
 

@@ -166,6 +166,20 @@ class TerminalReport:
         else:
             self.console.print("[dim]To je všechna nápověda. Řešení ukazuje kniha pod cvičením.[/dim]")
 
+    def diagnoses(self, diagnoses, target: str) -> None:
+        causes = [d for d in diagnoses if not d.advice]
+        if not causes:
+            self.console.print(f"[bold green]✔ Na stroji {escape(target)} jsem nenašel nic, co by web rozbíjelo.[/bold green]")
+        for diagnosis in diagnoses:
+            style = "yellow" if diagnosis.advice else "red"
+            label = "Doporučení" if diagnosis.advice else "Příčina"
+            self.console.print(f"[bold {style}]{label}: {escape(diagnosis.title)}[/bold {style}] [dim]({diagnosis.id})[/dim]")
+            if diagnosis.evidence:
+                self.console.print(f"    [dim]viděno:[/dim] {escape(diagnosis.evidence)}")
+            self.console.print(f"    {escape(diagnosis.explanation)}")
+            self.console.print(f"    [cyan]→ {escape(diagnosis.fix)}[/cyan]")
+            self.console.print()
+
     def note(self, text: str) -> None:
         self.console.print(text)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -150,9 +151,15 @@ def default_target() -> str:
 
 
 def _configured_target() -> str | None:
-    import json
-
     try:
         return json.loads((state_dir() / "config.json").read_text(encoding="utf-8")).get("target")
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def save_default_target(spec: str) -> None:
+    """Remember the target used when --target is not given (`python -m checkers target SPEC`)."""
+    from checkers.progress import write_atomic
+
+    parse_target(spec)  # refuse nonsense before storing it
+    write_atomic(state_dir() / "config.json", json.dumps({"target": spec}) + "\n")

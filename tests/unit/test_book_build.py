@@ -188,3 +188,23 @@ def test_stamp_records_the_sources(tree, monkeypatch):
     stamp = json.loads((book_dir / "_build" / book.STAMP_FILE).read_text())
     assert stamp["sources"] == book.fingerprint(book.source_files(book_dir, exercises))
     assert stamp["built_at"] >= before
+
+
+def test_a_page_change_rebuilds_incrementally_anything_else_rebuilds_everything(tree, monkeypatch):
+    book_dir, exercises = tree
+    (book_dir / "_ext").mkdir()
+    (book_dir / "_ext" / "course.js").write_text("// v1\n")
+    calls = []
+    monkeypatch.setattr(book.subprocess, "run", fake_build(calls))
+    book.build_book(book_dir, exercises_dir=exercises)
+    assert "--all" in calls[-1]["command"]  # first build: nothing to be incremental about
+    touch_later(book_dir / "kapitoly" / "01.md")
+    book.build_book(book_dir, exercises_dir=exercises)
+    assert "--all" not in calls[-1]["command"]
+    touch_later(exercises / "course.toml")  # a dependency the pages declare
+    book.build_book(book_dir, exercises_dir=exercises)
+    assert "--all" not in calls[-1]["command"]
+    # Sphinx would not even copy a changed static file when no page is outdated.
+    touch_later(book_dir / "_ext" / "course.js")
+    book.build_book(book_dir, exercises_dir=exercises)
+    assert "--all" in calls[-1]["command"] and len(calls) == 4
