@@ -343,10 +343,18 @@ def workers_advice(facts: dict):
     return None
 
 
+def names_elsewhere(facts: dict):
+    wrong = {name: info for name, info in (facts.get("dns") or {}).items() if not info.get("local")}
+    if not wrong:
+        return None
+    described = ", ".join(f"{name} → {', '.join(info['addresses']) or 'nic'}" for name, info in wrong.items())
+    return Finding("doctor.A002", {"names": described})
+
+
 DIAGNOSES = (
     nginx_config_invalid, nginx_missing, default_site_wins, no_proxy_pass, working_directory_denied,
     gunicorn_crashes, bad_gateway, host_not_allowed, database_refuses, debug_on, static_problems, media_problems,
-    media_not_writable, stale_code, runserver_running, workers_advice,
+    media_not_writable, stale_code, runserver_running, workers_advice, names_elsewhere,
 )
 # A cause listed on the left hides these symptoms.
 SUPERSEDES = {

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import sys
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
-from checkers.probe import access, app as app_mod, http_requests, nginx, nginx_conf, postgres, system
+from checkers.probe import access, app as app_mod, http_requests, names, nginx, nginx_conf, postgres, system
 from checkers.probe.systemd import SystemdFacts, is_secret_name
 
 SCHEMA = 1
@@ -71,6 +72,7 @@ class Probe:
             facts["app"]["newest_source"] = self.collect("newest_source", app_mod.newest_source_mtime,
                                                          app["project_dir"])
         facts["paths"] = self.collect("paths", self.path_facts, facts) or {}
+        facts["dns"] = self.collect("dns", names.resolve, (django.get("settings") or {}).get("ALLOWED_HOSTS") or []) or {}
         facts["http"] = self.collect("http", self.http_facts, facts) or {}
         facts["errors"] = self.errors
         facts["schema"] = SCHEMA
@@ -144,16 +146,23 @@ def app_upstream(config: dict, host: str):
     return nginx_conf.parse_upstream(location["proxy_pass"], config.get("upstreams", {}))
 
 
+# Assignments of secret-looking names in any text we pass on (a traceback in the journal quotes
+# the source line `SECRET_KEY = '…'` even when the settings could not be imported).
+SECRET_ASSIGNMENT = re.compile(
+    r"""(?P<name>\b[\w]*(?:SECRET|PASSWORD|PASSWD|TOKEN)[\w]*['"]?\s*[:=]\s*)(?P<q>['"])(?P<value>[^'"\n]*)(?P=q)""",
+    re.IGNORECASE)
+
+
 def mask(value, secrets: set):
     secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
-    if not secrets:
-        return value
 
     def walk(item):
         if isinstance(item, str):
             for secret in secrets:
                 if secret in item:
                     item = item.replace(secret, MASK)
+            if "=" in item or ":" in item:
+                item = SECRET_ASSIGNMENT.sub(lambda m: m.group("name") + m.group("q") + MASK + m.group("q"), item)
             return item
         if isinstance(item, list):
             return [walk(i) for i in item]

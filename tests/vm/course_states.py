@@ -1,0 +1,49 @@
+"""Session fixture `course_states`: the course VM walked through every reference solution once,
+with snapshots for fast resets:
+
+  fresh   the provisioned VM, no step done
+  solved  all reference solutions applied (steps 0–11)
+
+`progression[k]` holds the per-step statuses the checker reported right after solution k.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.vm_checker import check_vm, step_statuses
+
+FACTS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
+
+
+@dataclass
+class CourseStates:
+    vm: object
+    progression: list = field(default_factory=list)
+    facts: dict = field(default_factory=dict)  # state name -> facts gathered there
+
+
+@pytest.fixture(scope="session")
+def course_states(vm, tmp_path_factory):
+    home = tmp_path_factory.mktemp("course-states-home")
+    states = CourseStates(vm)
+    vm.snapshot("fresh")
+    states.facts["fresh"] = _facts(vm, home, "fresh")
+    for k in range(12):
+        vm.apply_solution(f"step{k}")
+        result = check_vm(vm, "all", "--json", home=home)
+        assert result.rc in (0, 1), result.stdout + result.stderr
+        states.progression.append(step_statuses(result))
+    vm.snapshot("solved")
+    states.facts["solved"] = _facts(vm, home, "solved")
+    return states
+
+
+def _facts(vm, home: Path, name: str) -> dict:
+    path = home / f"{name}.json"
+    check_vm(vm, "step0", "--save-facts", str(path), home=home)
+    return json.loads(path.read_text())

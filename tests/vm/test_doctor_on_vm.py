@@ -1,0 +1,78 @@
+"""Proof on the real VM for `doctor`: a solved VM is healthy; each classic breakage, made for
+real on the solved VM, is named by exactly its diagnosis id (issue 4, point 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.vm_checker import check_vm
+
+pytestmark = pytest.mark.vm
+
+P = "/srv/my_project"
+SITE = "/etc/nginx/sites-available/my_project"
+UNIT = "/etc/systemd/system/gunicorn.service"
+RESTART = "sudo systemctl restart gunicorn"
+
+# (diagnosis id, shell commands run on the solved VM as user vagrant)
+SCENARIOS = [
+    ("doctor.D001", "sudo systemctl stop nginx"),
+    ("doctor.D002", f"echo 'tohle neni platna konfigurace' | sudo tee -a {SITE} >/dev/null"),
+    ("doctor.D003", "sudo mkdir -p /etc/systemd/system/gunicorn.service.d && "
+                    "printf '[Service]\\nPrivateTmp=true\\n' | sudo tee /etc/systemd/system/gunicorn.service.d/tmp.conf "
+                    f">/dev/null && sudo systemctl daemon-reload && {RESTART}"),
+    ("doctor.D004", "sudo chown root:root /tmp/gunicorn.sock && sudo chmod 600 /tmp/gunicorn.sock"),
+    ("doctor.D005", "sudo systemctl stop gunicorn"),
+    ("doctor.D006", f"sudo sed -i 's|unix:/tmp/gunicorn.sock|unix:/tmp/gunicorn2.sock|' {SITE} && sudo systemctl reload nginx"),
+    ("doctor.D007", f"sudo sed -i 's|alias {P}/static/;|root {P}/static/;|' {SITE} && sudo systemctl reload nginx"),
+    ("doctor.D008", f"rm -rf {P}/static"),
+    ("doctor.D009", f"chmod 700 {P}/static"),
+    ("doctor.D010", f"chmod 700 {P} && {RESTART} || true"),
+    ("doctor.D011", f"sudo sed -i 's|my_project.wsgi:application|my_projekt.wsgi:application|' {UNIT} && "
+                    f"sudo systemctl daemon-reload && {RESTART} || true"),
+    ("doctor.D012", f"sed -i 's/^DEBUG = False/DEBUG = True/' {P}/my_project/settings.py && {RESTART}"),
+    ("doctor.D013", f"sed -i \"s/^ALLOWED_HOSTS = .*/ALLOWED_HOSTS = ['example.com']/\" {P}/my_project/settings.py && {RESTART}"),
+    ("doctor.D014", f"sh -c 'echo spatne-heslo > {P}/db_password.txt' && {RESTART}"),
+    ("doctor.D015", "sudo systemctl stop gunicorn && sudo -u postgres psql -qc 'ALTER DATABASE myproject RENAME TO "
+                    f"myproject_stara' && sudo systemctl start gunicorn"),
+    ("doctor.D016", f"sleep 3 && touch {P}/galerie/views.py"),
+    ("doctor.D017", f"cd {P} && setsid nohup .venv/bin/python manage.py runserver 127.0.0.1:8001 >/dev/null 2>&1 "
+                    "< /dev/null & sleep 8"),
+    ("doctor.D019", f"sudo sed -i 's/server_name 127.0.0.1 localhost;/server_name example.com;/' {SITE} && "
+                    "sudo systemctl reload nginx"),
+    ("doctor.D021", f"sudo sed -i '/proxy_pass/d' {SITE} && sudo systemctl reload nginx"),
+    ("doctor.D022", f"sudo chown -R root:root {P}/media"),
+    ("doctor.D023", "sudo systemctl stop postgresql"),
+    ("doctor.A001", f"sudo sed -i 's/--workers 3/--workers 1/' {UNIT} && sudo systemctl daemon-reload && {RESTART}"),
+    ("doctor.A002", f"sed -i \"s/^ALLOWED_HOSTS = .*/ALLOWED_HOSTS = ['127.0.0.1', 'localhost', "
+                    f"'kurz-neexistujici.example']/\" {P}/my_project/settings.py && {RESTART}"),
+]
+
+
+def diagnoses(vm, home):
+    result = check_vm(vm, "doctor", "--json", home=home)
+    assert result.rc in (0, 1), result.stdout + result.stderr
+    return result, [d["id"] for d in result.json["diagnoses"]]
+
+
+def test_a_solved_vm_is_healthy(course_states, checkers_home):
+    vm = course_states.vm
+    vm.restore("solved")
+    result, ids = diagnoses(vm, checkers_home)
+    assert result.rc == 0 and result.json["healthy"], ids
+    assert not [i for i in ids if i.startswith("doctor.D")], ids
+
+
+@pytest.mark.parametrize("expected, breakage", SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_doctor_names_the_cause(course_states, checkers_home, expected, breakage):
+    vm = course_states.vm
+    vm.restore("solved")
+    vm.run(breakage, timeout=180)
+    result, ids = diagnoses(vm, checkers_home)
+    causes = [i for i in ids if i.startswith("doctor.D")]
+    if expected.startswith("doctor.D"):
+        assert causes and causes[0] == expected, ids
+        assert result.rc == 1
+    else:
+        assert expected in ids and not causes, ids
+        assert result.rc == 0

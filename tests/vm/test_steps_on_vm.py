@@ -1,0 +1,39 @@
+"""Proof on the real VM: every step fails before its reference solution and passes after it,
+while all earlier steps keep passing (issue 4, point 4). Leaves the snapshot "solved"."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.vm_checker import check_vm, step_statuses
+
+pytestmark = pytest.mark.vm
+STEPS = [f"step{k}" for k in range(12)]
+
+
+def test_fresh_vm_passes_step0_and_nothing_else(course_states, checkers_home):
+    vm = course_states.vm
+    vm.restore("fresh")
+    result = check_vm(vm, "all", "--json", home=checkers_home)
+    statuses = step_statuses(result)
+    assert statuses["step0"] == "passed", result.stdout
+    assert all(statuses[s] == "failed" for s in STEPS[1:]), statuses
+    assert result.rc == 1
+
+
+def test_step0_fails_when_the_starter_venv_is_broken(course_states, checkers_home):
+    vm = course_states.vm
+    vm.restore("fresh")
+    vm.run("mv /srv/my_project/.venv /srv/my_project/.venv-pryc")
+    result = check_vm(vm, "step0", "--json", home=checkers_home)
+    assert result.rc == 1
+    assert result.statuses()["project.E002"] == "failed"
+
+
+def test_each_step_fails_before_and_passes_after_its_solution(course_states, checkers_home):
+    """Walk the recorded progression: after solution k, steps 0..k pass and step k+1 still fails."""
+    for k, statuses in enumerate(course_states.progression):
+        for earlier in STEPS[:k + 1]:
+            assert statuses[earlier] == "passed", (f"after step{k}", earlier, statuses)
+        if k + 1 < len(STEPS):
+            assert statuses[STEPS[k + 1]] == "failed", (f"after step{k}", STEPS[k + 1], statuses)
