@@ -87,6 +87,12 @@ def test_czech_navigation_and_search_ui(page, html_dir):
     assert page.locator("button.search-button__button").first.get_attribute("aria-label") == "Vyhledávání"
     assert "Na této stránce" in page.inner_text(".bd-sidebar-secondary")
     assert "Search" not in page.inner_text("body") and "Contents" not in page.inner_text("body")
+    labels = page.evaluate("""() => [...document.querySelectorAll('[title], [aria-label], [data-tooltip]')]
+        .flatMap(e => ['title', 'aria-label', 'data-tooltip', 'data-bs-original-title'].map(a => e.getAttribute(a)))
+        .filter(Boolean)""")
+    english = {"Link to this heading", "Copy", "Copy to clipboard", "Toggle primary sidebar", "Toggle secondary sidebar",
+               "Color mode", "Main", "Page", "Search", "Next page", "Previous page"}
+    assert sorted(set(labels) & english) == []
 
 
 def test_mermaid_is_loaded_only_on_pages_with_a_diagram(html_dir):
@@ -200,8 +206,7 @@ def run_checker(project: Path, step: str, home: Path, html_dir: Path) -> str:
 
 
 def reset_progress(html_dir: Path) -> None:
-    course = load_course()
-    write_book_progress(html_dir, empty_state(), course.total_points, len(course.steps))
+    write_book_progress(html_dir, empty_state(), load_course())
 
 
 def badge(page, step: str):

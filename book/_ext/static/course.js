@@ -1,0 +1,303 @@
+/* The course in the book: progress badges, progress bars and tiered hints.
+ *
+ * The student's progress is data in _static/progress.js
+ * (`window.COURSE_PROGRESS = {...}`, written by the checker after every run and by
+ * the book build; format owned by checkers/progress.py). It is loaded with a
+ * <script src> because fetch() of a local file fails over file://, and with
+ * `?t=<now>` so a browser never shows a cached copy over http.
+ * The page reloads the data whenever it gets focus again, so after running the
+ * checker in a terminal, coming back to the browser is enough.
+ */
+(function () {
+  "use strict";
+
+  document.documentElement.classList.add("course-js");
+
+  var ownScript = document.currentScript;
+  var staticBase = ownScript && ownScript.src ? ownScript.src.replace(/course\.js(\?.*)?$/, "") : "_static/";
+
+  // ------------------------------------------------------------------ formatting (Czech)
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  /* "24. 11. 2026 v 14:05" in the reader's local time; "" for a missing/bad date. */
+  function formatTime(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    return d.getDate() + ". " + (d.getMonth() + 1) + ". " + d.getFullYear() + " v " + d.getHours() + ":" + pad(d.getMinutes());
+  }
+
+  var STATES = {
+    unknown: { cls: "course-badge-unknown", text: "○ zatím neověřeno" },
+    passed: { cls: "course-badge-passed", text: "✔ splněno" },
+    failed: { cls: "course-badge-failed", text: "✘ nesplněno" },
+    error: { cls: "course-badge-error", text: "⚠ nepodařilo se ověřit" }
+  };
+
+  function clear(el) {
+    while (el.firstChild) el.removeChild(el.firstChild);
+  }
+
+  function span(cls, text) {
+    var s = document.createElement("span");
+    s.className = cls;
+    s.textContent = text;
+    return s;
+  }
+
+  // ------------------------------------------------------------------ rendering
+
+  function renderBadge(el, record) {
+    var stepId = el.getAttribute("data-step");
+    var state = record && STATES[record.status] ? record.status : "unknown";
+    var info = STATES[state];
+    Object.keys(STATES).forEach(function (key) {
+      el.classList.remove(STATES[key].cls);
+    });
+    el.classList.add(info.cls);
+    el.setAttribute("data-status", state);
+    clear(el);
+    el.appendChild(span("course-badge-state", info.text));
+    if (state === "unknown") {
+      el.title = "Tento krok jste ještě neověřili. Spusťte: python -m checkers " + stepId;
+      return;
+    }
+    var max = record.max_points != null ? record.max_points : Number(el.getAttribute("data-max-points"));
+    var when = formatTime(record.checked_at);
+    var meta = "body " + (record.points || 0) + "/" + max + (when ? " · ověřeno " + when : "");
+    el.appendChild(span("course-badge-meta", meta));
+    el.title = state === "error"
+      ? "Checker krok nedokázal ověřit (chyba není na vaší straně). Výstup checkeru řekne proč."
+      : "Výsledek posledního ověření" + (record.target ? " (cíl: " + record.target + ")" : "");
+  }
+
+  function renderFailed(el, record) {
+    clear(el);
+    var titles = record && record.status === "failed" ? record.failed_titles || [] : [];
+    if (!titles.length) {
+      el.hidden = true;
+      return;
+    }
+    var p = document.createElement("p");
+    p.textContent = "Neprošlé kontroly:";
+    el.appendChild(p);
+    var ul = document.createElement("ul");
+    titles.forEach(function (t) {
+      var li = document.createElement("li");
+      li.textContent = t;
+      ul.appendChild(li);
+    });
+    el.appendChild(ul);
+    el.hidden = false;
+  }
+
+  function renderBar(el, data) {
+    var totalPoints = data && data.total_points != null ? data.total_points : Number(el.getAttribute("data-total-points"));
+    var totalSteps = data && data.total_steps != null ? data.total_steps : Number(el.getAttribute("data-total-steps"));
+    var earned = data ? data.earned_points || 0 : 0;
+    var passed = data ? data.passed_steps || 0 : 0;
+    var percent = totalPoints > 0 ? Math.min(100, Math.round((100 * earned) / totalPoints)) : 0;
+    var label = el.querySelector(".course-progress-label");
+    var fill = el.querySelector(".course-progress-fill");
+    var track = el.querySelector(".course-progress-track");
+    var updated = el.querySelector(".course-progress-updated");
+    if (label) {
+      clear(label);
+      label.appendChild(document.createTextNode("Váš postup: "));
+      var strong = document.createElement("strong");
+      strong.textContent = "splněné kroky " + passed + "/" + totalSteps;
+      label.appendChild(strong);
+      label.appendChild(document.createTextNode(" · body " + earned + "/" + totalPoints));
+    }
+    if (fill) fill.style.width = percent + "%";
+    if (track) {
+      track.setAttribute("role", "progressbar");
+      track.setAttribute("aria-valuemin", "0");
+      track.setAttribute("aria-valuemax", String(totalPoints));
+      track.setAttribute("aria-valuenow", String(earned));
+      track.setAttribute("aria-label", "Postup v kurzu");
+    }
+    el.setAttribute("data-earned-points", String(earned));
+    el.setAttribute("data-passed-steps", String(passed));
+    if (updated) {
+      var when = data ? formatTime(data.updated_at) : "";
+      updated.textContent = when
+        ? "Naposledy ověřeno " + when + " (" + percent + " %)"
+        : "Zatím neověřeno – postup se ukáže po prvním spuštění checkeru.";
+    }
+  }
+
+  function sidebarBar() {
+    var existing = document.querySelector(".course-progress-sidebar");
+    if (existing) return existing;
+    var host = document.querySelector(".bd-sidebar-primary .sidebar-primary-items__start") ||
+      document.querySelector(".bd-sidebar-primary");
+    if (!host) return null;
+    var box = document.createElement("div");
+    box.className = "course-progress course-progress-sidebar";
+    box.innerHTML = '<div class="course-progress-label"></div>' +
+      '<div class="course-progress-track"><div class="course-progress-fill"></div></div>' +
+      '<div class="course-progress-updated"></div>';
+    // Above the chapter list: before the sidebar item that holds the navigation.
+    var nav = host.querySelector("nav.bd-links") || host.querySelector("nav");
+    var item = nav;
+    while (item && item.parentNode !== host) item = item.parentNode;
+    if (item) host.insertBefore(box, item);
+    else host.appendChild(box);
+    return box;
+  }
+
+  function render() {
+    var data = window.COURSE_PROGRESS || null;
+    var steps = (data && data.steps) || {};
+    document.querySelectorAll(".course-badge[data-step]").forEach(function (el) {
+      renderBadge(el, steps[el.getAttribute("data-step")] || null);
+    });
+    document.querySelectorAll(".course-failed[data-step]").forEach(function (el) {
+      renderFailed(el, steps[el.getAttribute("data-step")] || null);
+    });
+    var side = data ? sidebarBar() : null;
+    document.querySelectorAll(".course-progress").forEach(function (el) {
+      renderBar(el, data);
+    });
+    document.documentElement.setAttribute("data-course-progress", data ? "loaded" : "missing");
+    if (side === null) {
+      var stale = document.querySelector(".course-progress-sidebar");
+      if (stale) stale.parentNode.removeChild(stale);
+    }
+  }
+
+  var loading = false;
+
+  /* (Re)load _static/progress.js and render; a missing file renders "not checked yet". */
+  function loadProgress() {
+    if (loading) return;
+    loading = true;
+    var old = document.getElementById("course-progress-data");
+    if (old) old.parentNode.removeChild(old);
+    try {
+      delete window.COURSE_PROGRESS;
+    } catch (e) {
+      window.COURSE_PROGRESS = undefined;
+    }
+    var s = document.createElement("script");
+    s.id = "course-progress-data";
+    s.src = staticBase + "progress.js?t=" + Date.now();
+    s.onload = s.onerror = function () {
+      loading = false;
+      render();
+    };
+    document.head.appendChild(s);
+  }
+
+  // ------------------------------------------------------------------ hints
+
+  function setupHints() {
+    document.querySelectorAll(".course-hints").forEach(function (box) {
+      var hints = box.querySelectorAll(".course-hint");
+      var button = box.querySelector(".course-hint-button");
+      if (!button || !hints.length) return;
+      var total = hints.length;
+      function shown() {
+        return box.querySelectorAll(".course-hint.is-revealed").length;
+      }
+      function update() {
+        var n = shown();
+        if (n >= total) {
+          button.hidden = true;
+        } else {
+          button.textContent = (n === 0 ? "Ukázat nápovědu " : "Ukázat další nápovědu ") + (n + 1) + "/" + total;
+        }
+      }
+      button.addEventListener("click", function () {
+        var next = box.querySelector(".course-hint:not(.is-revealed)");
+        if (next) next.classList.add("is-revealed");
+        update();
+      });
+      update();
+    });
+  }
+
+  // ------------------------------------------------------------------ Sphinx's Czech catalog gaps
+
+  /* Sphinx 7.4's Czech catalog has an empty translation for the search summary, so the search
+     page would say nothing after a successful search. Fill in what is missing. */
+  var MISSING_TRANSLATIONS = {
+    "Search finished, found ${resultCount} page(s) matching the search query.":
+      "Hledání je hotové, počet nalezených stránek: ${resultCount}."
+  };
+
+  function fixTranslations() {
+    // doctools.js declares `const Documentation`: a global binding, not a property of window.
+    var docs = typeof Documentation !== "undefined" ? Documentation : null;
+    if (!docs || !docs.TRANSLATIONS || document.documentElement.lang !== "cs") return;
+    Object.keys(MISSING_TRANSLATIONS).forEach(function (key) {
+      if (!docs.TRANSLATIONS[key]) docs.TRANSLATIONS[key] = MISSING_TRANSLATIONS[key];
+    });
+  }
+
+  /* Labels of the theme and of sphinx-copybutton that have no Czech translation. */
+  var CZECH_LABELS = {
+    "Link to this heading": "Odkaz na tento nadpis",
+    "Color mode": "Barevný režim",
+    "System Settings": "Podle systému",
+    "Light": "Světlý",
+    "Dark": "Tmavý",
+    "Toggle primary sidebar": "Skrýt nebo ukázat obsah knihy",
+    "Toggle secondary sidebar": "Skrýt nebo ukázat obsah stránky",
+    "Main": "Obsah knihy",
+    "Page": "Stránka",
+    "Version warning": "Upozornění na verzi",
+    "Site navigation": "Navigace",
+    "Section Navigation": "Navigace v oddílu",
+    "Copy": "Kopírovat",
+    "Copy to clipboard": "Zkopírovat do schránky"
+  };
+  var LABEL_ATTRIBUTES = ["title", "aria-label", "data-bs-original-title", "data-tooltip"];
+
+  function translateLabels(root) {
+    LABEL_ATTRIBUTES.forEach(function (attr) {
+      (root || document).querySelectorAll("[" + attr + "]").forEach(function (el) {
+        var czech = CZECH_LABELS[el.getAttribute(attr)];
+        if (czech) el.setAttribute(attr, czech);
+      });
+    });
+  }
+
+  /* sphinx-copybutton picks its language when it loads (before this script) and knows no Czech;
+     its `messages` and `locale` are global bindings of copybutton.js. */
+  function czechCopyButton() {
+    if (document.documentElement.lang !== "cs") return;
+    try {
+      if (typeof messages !== "undefined" && !messages.cs) {
+        messages.cs = {
+          copy: "Kopírovat",
+          copy_to_clipboard: "Zkopírovat do schránky",
+          copy_success: "Zkopírováno!",
+          copy_failure: "Kopírování se nepovedlo"
+        };
+      }
+      if (typeof locale !== "undefined" && typeof messages !== "undefined" && messages.cs) locale = "cs";
+    } catch (e) {
+      /* another script's globals changed shape; the English labels stay */
+    }
+  }
+
+  czechCopyButton();
+
+  window.CourseBook = { reload: loadProgress, render: render, formatTime: formatTime };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    fixTranslations();
+    translateLabels();
+    setupHints();
+    loadProgress();
+  });
+  window.addEventListener("focus", loadProgress);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") loadProgress();
+  });
+})();
