@@ -1,10 +1,7 @@
-"""Session fixture `course_states`: the course VM walked through every reference solution once,
-with snapshots for fast resets:
-
-  fresh   the provisioned VM, no step done
-  solved  all reference solutions applied (steps 0–11)
-
-`progression[k]` holds the per-step statuses the checker reported right after solution k.
+"""Session fixture `course_states`: the course VM walked through every reference solution once
+(the `vm` fixture snapshots each state: `vm.reset()` is the fresh VM, `vm.at_step("stepK")` the
+VM after solutions 0…K). `progression[k]` holds the per-step statuses the checker reported right
+after solution k; `facts` the facts gathered on the fresh and on the solved VM.
 """
 
 from __future__ import annotations
@@ -31,14 +28,13 @@ class CourseStates:
 def course_states(vm, tmp_path_factory):
     home = tmp_path_factory.mktemp("course-states-home")
     states = CourseStates(vm)
-    vm.snapshot("fresh")
+    vm.reset()
     states.facts["fresh"] = _facts(vm, home, "fresh")
     for k in range(12):
-        vm.apply_solution(f"step{k}")
+        vm.at_step(f"step{k}")
         result = check_vm(vm, "all", "--json", home=home)
         assert result.rc in (0, 1), result.stdout + result.stderr
         states.progression.append(step_statuses(result))
-    vm.snapshot("solved")
     states.facts["solved"] = _facts(vm, home, "solved")
     return states
 

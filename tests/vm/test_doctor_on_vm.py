@@ -57,7 +57,7 @@ def diagnoses(vm, home):
 
 def test_a_solved_vm_is_healthy(course_states, checkers_home):
     vm = course_states.vm
-    vm.restore("solved")
+    vm.at_step("step11")
     result, ids = diagnoses(vm, checkers_home)
     assert result.rc == 0 and result.json["healthy"], ids
     assert not [i for i in ids if i.startswith("doctor.D")], ids
@@ -66,7 +66,7 @@ def test_a_solved_vm_is_healthy(course_states, checkers_home):
 @pytest.mark.parametrize("expected, breakage", SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_doctor_names_the_cause(course_states, checkers_home, expected, breakage):
     vm = course_states.vm
-    vm.restore("solved")
+    vm.at_step("step11")
     vm.run(breakage, timeout=180)
     result, ids = diagnoses(vm, checkers_home)
     causes = [i for i in ids if i.startswith("doctor.D")]

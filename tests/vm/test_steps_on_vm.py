@@ -13,7 +13,7 @@ STEPS = [f"step{k}" for k in range(12)]
 
 def test_fresh_vm_passes_step0_and_nothing_else(course_states, checkers_home):
     vm = course_states.vm
-    vm.restore("fresh")
+    vm.reset()
     result = check_vm(vm, "all", "--json", home=checkers_home)
     statuses = step_statuses(result)
     assert statuses["step0"] == "passed", result.stdout
@@ -23,7 +23,7 @@ def test_fresh_vm_passes_step0_and_nothing_else(course_states, checkers_home):
 
 def test_step0_fails_when_the_starter_venv_is_broken(course_states, checkers_home):
     vm = course_states.vm
-    vm.restore("fresh")
+    vm.reset()
     vm.run("mv /srv/my_project/.venv /srv/my_project/.venv-pryc")
     result = check_vm(vm, "step0", "--json", home=checkers_home)
     assert result.rc == 1

@@ -1,0 +1,95 @@
+"""`doctor` on facts recorded from the real VM: healthy when solved, and each diagnosis found from
+the evidence that names it (the VM tier proves the same against real breakages)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from checkers.doctor import diagnose, render
+from checkers.texts import table
+from tests.unit.test_checks_on_recorded_facts import recorded
+
+SOCKET = "/tmp/gunicorn.sock"
+
+
+def _502(f, errno, text):
+    f["http"]["web"]["home"].update(status=502, markers=["nginx_error_page"])
+    log = next(iter(f["nginx"]["error_log"]))
+    f["nginx"]["error_log"][log] = [
+        f'2026/11/24 10:00:00 [crit] 1#1: *1 connect() to unix:{SOCKET} failed ({errno}: {text}) while connecting '
+        f'to upstream, client: 127.0.0.1, server: 127.0.0.1, request: "GET / HTTP/1.1", '
+        f'upstream: "http://unix:{SOCKET}:/", host: "127.0.0.1"']
+
+
+def _no_gunicorn(f):
+    f["processes"] = [p for p in f["processes"] if "gunicorn" not in " ".join(p["argv"])]
+
+
+def _unit(f):
+    return f["systemd"]["units"][f["app"]["unit"]]
+
+
+def _journal(f, *messages):
+    f["systemd"]["journal"][f["app"]["unit"]] = [{"t": 1.0, "prio": 3, "pid": "1", "inv": "a", "msg": m}
+                                                for m in messages]
+
+
+def _crash(f):
+    _unit(f).update(active_state="failed", sub_state="failed", n_restarts=5)
+    _journal(f, "[ERROR] Control server error: [Errno 13] Permission denied: '/var/www/.gunicorn'",
+             "Traceback (most recent call last):", "ModuleNotFoundError: No module named 'my_projekt'",
+             "gunicorn.service: Start request repeated too quickly.")
+    _no_gunicorn(f)
+    _502(f, 111, "Connection refused")
+
+
+CASES = {
+    "doctor.D001": lambda f: f["systemd"]["units"]["nginx.service"].update(active_state="inactive"),
+    "doctor.D002": lambda f: f["nginx"].update(test={"rc": 1, "output": "nginx: [emerg] unexpected \";\" in x:3"}),
+    "doctor.D003": lambda f: _502(f, 2, "No such file or directory"),
+    "doctor.D004": lambda f: _502(f, 13, "Permission denied"),
+    "doctor.D005": lambda f: (_502(f, 111, "Connection refused"), _no_gunicorn(f)),
+    "doctor.D010": lambda f: (_unit(f).update(active_state="failed"), _no_gunicorn(f),
+                              _journal(f, "gunicorn.service: Changing to the requested working directory failed: "
+                                          "Permission denied")),
+    "doctor.D011": _crash,
+    "doctor.D012": lambda f: f["django"]["settings"].update(DEBUG=True),
+    "doctor.D013": lambda f: f["http"]["web"]["home"].update(status=400, markers=["django_400"]),
+    "doctor.D014": lambda f: f["django"]["database"].update(connect={"ok": False, "error": {
+        "message": 'OperationalError: FATAL:  password authentication failed for user "myprojectuser"'}}),
+    "doctor.D015": lambda f: f["django"]["database"].update(connect={"ok": False, "error": {
+        "message": 'OperationalError: FATAL:  database "myproject" does not exist'}}),
+    "doctor.D017": lambda f: f["processes"].append({"pid": 4242, "ppid": 1, "user": "vagrant", "started": 1.0,
+                                                    "argv": [".venv/bin/python", "manage.py", "runserver"], "cwd": "/"}),
+    "doctor.D022": lambda f: [r.update(ok=False) for r in f["paths"]["app_user_access"]["results"]
+                              if r["need"] == "write"],
+    "doctor.A002": lambda f: f.update(dns={"kurz.example": {"addresses": [], "local": False}}),
+}
+
+
+def test_a_solved_vm_is_healthy():
+    assert diagnose(recorded("solved")) == []
+
+
+@pytest.mark.parametrize("expected", sorted(CASES))
+def test_diagnosis_found_from_its_evidence(expected):
+    facts = copy.deepcopy(recorded("solved"))
+    CASES[expected](facts)
+    ids = [f.id for f in diagnose(facts)]
+    assert ids and ids[0] == expected, ids
+
+
+def test_the_harmless_control_server_line_is_never_the_cause():
+    facts = copy.deepcopy(recorded("solved"))
+    _crash(facts)
+    found = [render(f) for f in diagnose(facts)]
+    assert found[0].id == "doctor.D011"
+    assert "my_projekt" in found[0].evidence and "Control server" not in found[0].evidence
+
+
+def test_every_diagnosis_has_czech_texts():
+    texts = table("diagnoses")
+    for entry in texts.values():
+        assert entry["title"].strip() and entry["explanation"].strip() and entry["fix"].strip()
