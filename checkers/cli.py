@@ -7,6 +7,7 @@ An unexpected crash is written to a log file and reported without a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -37,6 +38,7 @@ příkazy:
   book [--serve]      sestaví knihu kurzu a vypíše její adresu
   grade SOUPISKA      (učitel) oznámkuje celou třídu
   regrade [--run ID]  (učitel) přepočítá uložené výsledky bez připojení
+  roster --vagrant N  (učitel) vypíše soupisku strojů student01 … z Vagrantfilu
   web --target URL    zkontroluje živý web na adrese URL
   target [CÍL]        ukáže nebo nastaví výchozí cíl (vagrant, lab, ssh://…)
   lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
@@ -84,9 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", help="u `grade`: adresář pro výsledky")
     parser.add_argument("--concurrency", type=int, default=8, help="u `grade`: kolik strojů najednou")
     parser.add_argument("--run", type=int, help="u `regrade`: číslo běhu hodnocení")
+    parser.add_argument("--vagrant", type=int, nargs="?", const=0, metavar="N",
+                        help="u `roster`: soupiska pro N strojů z Vagrantfilu (jinak podle KURZ_STUDENTS)")
     parser.add_argument("--profile", choices=("vm", "appengine", "svs"), default="vm",
                         help="druh nasazení: vm (kurzový stroj), appengine, svs")
     parser.add_argument("--ca-file", help="u `web`: certifikát certifikační autority pro HTTPS")
+    parser.add_argument("--svs-domain", help="u profilu svs: doména webu (jinak ze souboru .svs v projektu)")
     return parser
 
 
@@ -106,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         report.errors.print()
         return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # `python -m checkers … | head`: the reader is gone, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
     except Exception:  # noqa: BLE001  (the student never sees a traceback)
         log = state_dir() / f"chyba-{datetime.now():%Y%m%d-%H%M%S}.log"
         try:
@@ -158,7 +166,7 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         from checkers.doctor_cli import run_doctor
 
         return run_doctor(course, args, report)
-    if command in ("grade", "regrade"):
+    if command in ("grade", "regrade", "roster"):
         from checkers.grading.cli import run_grading
 
         return run_grading(command, course, args, report)
@@ -179,7 +187,12 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         return watch(course, args, report)
     step = course.step(command)
     extra_args(args, 0)
-    return check_steps(course, [step], step.id, args, report)
+    if args.profile == "vm" and step.profile in ("appengine", "svs"):
+        args.profile = step.profile  # `svs` alone means `--profile svs svs`
+    steps = [step]
+    if args.profile == "svs" and step.profile == "svs":
+        steps.append(course.step("web"))  # the same run checks https://<domain>/ as a visitor
+    return check_steps(course, steps, step.id, args, report)
 
 
 def extra_args(args: argparse.Namespace, allowed: int) -> None:
@@ -202,18 +215,27 @@ def gather_facts(course: Course, args: argparse.Namespace, report: TerminalRepor
         return loaded, facts_mod.dig(loaded, "gathered.target", "uložená fakta")
     from checkers.targets import open_transport
 
-    params = session.probe_params(course, args.project, args.profile)
     options = target_options(args)
     owned = transport is None
     if owned:
         with report.spinner(f"Připojuji se k {options.spec}…"):
             transport = open_transport(options)
+    project = args.project
+    if project and transport.label == "local":
+        project = os.path.abspath(project)  # "--project ." means the current directory
+    params = session.probe_params(course, project, args.profile, transport)
+    if args.svs_domain:
+        params["svs_domain"] = args.svs_domain
     try:
         with report.spinner(f"Zkoumám stroj {transport.label}…"):
             found = session.collect(transport, params, args.timeout)
     finally:
         if owned:
             transport.close()
+    if args.profile == "svs":
+        from checkers.web.cli import add_live_facts
+
+        add_live_facts(found, args, report)
     if args.save_facts:
         facts_mod.save(found, Path(args.save_facts))
     return found, transport.label
@@ -276,24 +298,21 @@ def watch(course: Course, args: argparse.Namespace, report: TerminalReport) -> i
 
 
 def show_overview(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
-    store = ProgressStore(state_dir())
-    state = store.load()
-    if args.json:
-        json_report.emit(json_report.status_document(course, state))
-    else:
-        report.overview(course, state)
-    for warning in store.warnings:
-        report.warning(warning)
-    return int(ExitCode.OK)
+    return show_stored_progress(course, args, report, report.overview)
 
 
 def show_status(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
+    return show_stored_progress(course, args, report, report.status)
+
+
+def show_stored_progress(course: Course, args: argparse.Namespace, report: TerminalReport, render) -> int:
+    """The stored progress, without contacting the target (overview or per-step status)."""
     store = ProgressStore(state_dir())
     state = store.load()
     if args.json:
         json_report.emit(json_report.status_document(course, state))
     else:
-        report.status(course, state)
+        render(course, state)
     for warning in store.warnings:
         report.warning(warning)
     return int(ExitCode.OK)
