@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help="u `book --serve`: port")
     parser.add_argument("--facts", help="vyhodnotí uložená fakta ze souboru místo připojení ke stroji")
     parser.add_argument("--save-facts", help="uloží zjištěná fakta do souboru")
-    parser.add_argument("--out", help="u `grade`: adresář pro výsledky")
+    parser.add_argument("--out", help="u `grade` a `regrade`: adresář s výsledky a databází hodnocení (výchozí hodnoceni)")
     parser.add_argument("--concurrency", type=int, default=8, help="u `grade`: kolik strojů najednou")
     parser.add_argument("--run", type=int, help="u `regrade`: číslo běhu hodnocení")
     parser.add_argument("--vagrant", type=int, nargs="?", const=0, metavar="N",

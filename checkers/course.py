@@ -21,10 +21,22 @@ class Step:
     hints: tuple[str, ...]
     optional: bool = False  # bonus steps (live web, App Engine, SVS): not in `all` nor in the course total
     profile: str = "vm"  # which probe profile gathers its facts
+    command: str = ""  # the command the book shows for this step
+
+    def __post_init__(self):
+        if not self.command:
+            object.__setattr__(self, "command", f"python -m checkers {self.id}")
 
     @property
-    def number(self) -> int:
-        return int(self.id.removeprefix("step"))
+    def number(self) -> int | None:
+        """3 for step3; None for a bonus step named by a word (web, appengine, svs)."""
+        rest = self.id.removeprefix("step")
+        return int(rest) if rest.isdigit() else None
+
+    @property
+    def label(self) -> str:
+        """How the terminal names the step: "Krok 3", or "Bonusový krok svs"."""
+        return f"Krok {self.number}" if self.number is not None else f"Bonusový krok {self.id}"
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class Course:
     title: str
     project_dir: str
     site_host: str
+    browser_port: int
     steps: tuple[Step, ...]
     source: Path
 
@@ -82,6 +95,7 @@ def load_course(path: Path = COURSE_FILE) -> Course:
                 hints=tuple(raw["hints"]),
                 optional=bool(raw.get("optional", False)),
                 profile=raw.get("profile", "vm"),
+                command=raw.get("command", ""),
             )
             for raw in data["step"]
         )
@@ -89,6 +103,7 @@ def load_course(path: Path = COURSE_FILE) -> Course:
             title=data["title"],
             project_dir=data["project_dir"],
             site_host=data["site_host"],
+            browser_port=int(data.get("browser_port", 80)),
             steps=steps,
             source=path,
         )

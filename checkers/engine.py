@@ -77,7 +77,7 @@ class Evaluator:
 
     def _step_label(self, check_id: str) -> str:
         step = self.course.step_of_check(check_id)
-        return f"krok {step.number}" if step else "jiný krok"
+        return step.label[0].lower() + step.label[1:] if step else "jiný krok"
 
     def _render(self, check_id: str, outcome: Outcome) -> Result:
         texts = check_texts(check_id)

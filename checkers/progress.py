@@ -166,25 +166,28 @@ def empty_state() -> dict:
     return {"schema": SCHEMA, "updated_at": None, "steps": {}, "hints": {}}
 
 
-def book_data(state: dict, total_points: int, total_steps: int) -> dict:
-    """The book's view of the state: the per-step records plus course totals."""
+def book_data(state: dict, course) -> dict:
+    """The book's view of the state: per-step records plus course totals (bonus steps apart)."""
     steps = state.get("steps", {})
+    required = [s.id for s in course.required_steps]
+    bonus = [s.id for s in course.optional_steps]
     return {
         "schema": SCHEMA,
         "updated_at": state.get("updated_at"),
-        "earned_points": sum(s.get("points", 0) for s in steps.values()),
-        "total_points": total_points,
-        "passed_steps": sum(1 for s in steps.values() if s.get("status") == "passed"),
-        "total_steps": total_steps,
+        "earned_points": sum(steps.get(i, {}).get("points", 0) for i in required),
+        "total_points": course.total_points,
+        "passed_steps": sum(1 for i in required if steps.get(i, {}).get("status") == "passed"),
+        "total_steps": len(required),
+        "bonus_points": sum(steps.get(i, {}).get("points", 0) for i in bonus),
         "steps": steps,
     }
 
 
-def write_book_progress(html_dir: Path, state: dict, total_points: int, total_steps: int) -> Path | None:
+def write_book_progress(html_dir: Path, state: dict, course) -> Path | None:
     """Write <html_dir>/_static/progress.js if the book has been built; returns its path."""
     if not (html_dir / "_static").is_dir():
         return None
-    data = book_data(state, total_points, total_steps)
+    data = book_data(state, course)
     target = html_dir / BOOK_DATA_FILE
     write_atomic(target, "window.COURSE_PROGRESS = " + json.dumps(data, ensure_ascii=False, indent=1) + ";\n")
     return target

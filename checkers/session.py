@@ -40,9 +40,12 @@ class StepRun:
                            failed_titles=[r.title for r in self.results if r.status is Status.FAILED])
 
 
-def probe_params(course: Course, project: str | None, profile: str = "vm") -> dict:
+def probe_params(course: Course, project: str | None, profile: str = "vm", transport=None) -> dict:
+    # A course VM reached on loopback is port-forwarded: the browser sends Host/Origin with its port.
+    forwarded = bool(getattr(transport, "loopback", False))
     return {"project": project or course.project_dir, "project_explicit": project is not None,
-            "site_host": course.site_host, "profile": profile}
+            "site_host": course.site_host, "profile": profile,
+            "browser_port": course.browser_port if forwarded else None}
 
 
 @contextlib.contextmanager
@@ -71,5 +74,5 @@ def record(runs: list[StepRun], course: Course, target: str) -> list[str]:
     """Store the attempts and refresh the book's progress file; returns warnings for the student."""
     store = ProgressStore(state_dir())
     state = store.record([run.outcome() for run in runs], target)
-    write_book_progress(book_html_dir(), state, course.total_points, len(course.required_steps))
+    write_book_progress(book_html_dir(), state, course)
     return store.warnings

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from checkers.checks import (deploy, django_settings, gunicorn, media, nginx, postgres, project, secret, static,
-                             systemd, web)
+from checkers.checks import (appengine, deploy, django_settings, gunicorn, live, media, nginx, postgres, project,
+                             secret, static, svs, systemd, web)
 from checkers.checks.base import Check
 
-MODULES = (project, django_settings, static, media, secret, deploy, nginx, gunicorn, systemd, postgres, web)
+MODULES = (project, django_settings, static, media, secret, deploy, nginx, gunicorn, systemd, postgres, web, live,
+           appengine, svs)
 
 
 @lru_cache(maxsize=1)

@@ -138,6 +138,11 @@ def url_path(prefix: str, relative: str) -> str:
     return prefix + urllib.parse.quote(relative.replace(os.sep, "/"))
 
 
+def with_port(host: str, port) -> str:
+    """The Host header a browser sends: the port is part of it unless it is the default 80."""
+    return "%s:%s" % (host, port) if port and int(port) != 80 else host
+
+
 def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
     """GET the admin login page, then POST wrong credentials with the CSRF token (no state changes)."""
     keep = {}
@@ -165,14 +170,18 @@ def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
     return result
 
 
-def through_web_server(endpoint: dict, host: str, django: dict) -> dict:
-    """The requests a browser would make, through the web server (nginx) on the target."""
+def through_web_server(endpoint: dict, host: str, django: dict, browser_port=None) -> dict:
+    """The requests a browser would make, through the web server (nginx) on the target.
+
+    With a port-forwarded VM the browser's Host (and Origin) carry the forwarded port; sending
+    the same shows whether the app survives it (e.g. CSRF with `proxy_set_header Host $host`)."""
+    host = with_port(host, browser_port)
     static = (django or {}).get("static") or {}
     media = (django or {}).get("media") or {}
     keep = {}
     out = {"endpoint": endpoint, "home": request(endpoint, "/", host, keep=keep)}
     out["not_found"] = request(endpoint, "/kurz-neexistujici-%s/" % os.urandom(4).hex(), host)
-    out["bad_host"] = request(endpoint, "/", "neplatny-host.invalid", retries=1)
+    out["bad_host"] = request(endpoint, "/", with_port("neplatny-host.invalid", browser_port), retries=1)
     sample = static.get("sample")
     if sample:
         out["static_file"] = request(endpoint, url_path(static.get("url"), sample["path"]), host)

@@ -120,7 +120,8 @@ class Probe:
         out = {"host": host}
         listening = facts.get("listening") or {}
         if any(row["port"] == 80 for row in listening.get("tcp", [])):
-            out["web"] = http_requests.through_web_server({"kind": "tcp", "host": "127.0.0.1", "port": 80}, host, django)
+            out["web"] = http_requests.through_web_server({"kind": "tcp", "host": "127.0.0.1", "port": 80}, host, django,
+                                                          self.params.get("browser_port"))
         config = (facts.get("nginx") or {}).get("config") or {}
         upstream = app_upstream(config, host)
         if upstream and upstream.get("kind") in ("unix", "tcp"):
@@ -175,7 +176,13 @@ def mask(value, secrets: set):
 
 def main(params: dict) -> None:
     os.environ.update({"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
-    facts = Probe(params).run()
+    profile = params.get("profile") or "vm"
+    if profile == "vm":
+        facts = Probe(params).run()
+    else:  # bonus targets (App Engine project, SVS account): checkers/probe/profiles.py
+        from checkers.probe import profiles
+
+        facts = profiles.run(Probe(params), profile)
     sys.stdout.write(json.dumps(facts, ensure_ascii=False, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

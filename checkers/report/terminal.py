@@ -60,7 +60,7 @@ class TerminalReport:
             yield
 
     def step_header(self, step: Step, target: str) -> None:
-        self.console.print(f"[bold]Krok {step.number} · {escape(step.title)}[/bold] [dim]· {points(step.points)} · "
+        self.console.print(f"[bold]{step.label} · {escape(step.title)}[/bold] [dim]· {points(step.points)} · "
                            f"cíl {escape(target)}[/dim]")
 
     def results(self, results) -> None:
@@ -81,17 +81,17 @@ class TerminalReport:
         counts = sum(1 for r in run.results if r.status is Status.PASSED)
         total = len(run.results)
         if run.status == "passed":
-            self.console.print(f"[bold green]Krok {run.step.number} je splněný![/bold green] "
+            self.console.print(f"[bold green]{run.step.label} je splněný![/bold green] "
                                f"Všech {total} kontrol prošlo, +{points(run.step.points)}.")
             following = next_step_after(course, run.step)
             if following:
                 self.console.print(f"[dim]Další krok: {following.id} – {escape(following.title)} "
                                    f"(`python -m checkers {following.id}`)[/dim]")
         elif run.status == "error":
-            self.console.print(f"[yellow]Krok {run.step.number} teď nejde celý ověřit[/yellow] "
+            self.console.print(f"[yellow]{run.step.label} teď nejde celý ověřit[/yellow] "
                                f"(prošlo {counts} z {total} kontrol).")
         else:
-            self.console.print(f"[bold red]Krok {run.step.number} zatím není splněný[/bold red] – prošlo {counts} z {total} "
+            self.console.print(f"[bold red]{run.step.label} zatím není splněný[/bold red] – prošlo {counts} z {total} "
                                f"kontrol. Nápověda: `python -m checkers hint {run.step.id}`")
 
     def runs(self, runs, course: Course, target: str) -> None:
@@ -157,7 +157,7 @@ class TerminalReport:
                 self.console.print(f"    [red]✘[/red] {escape(title)}")
 
     def hints(self, step: Step, revealed: int) -> None:
-        self.console.print(f"[bold]Nápověda ke kroku {step.number} · {escape(step.title)}[/bold]")
+        self.console.print(f"[bold]Nápověda · {step.label} · {escape(step.title)}[/bold]")
         for index, hint in enumerate(step.hints[:revealed], start=1):
             self.console.print(f"  {index}. {escape(hint)}")
         if revealed < len(step.hints):

@@ -60,6 +60,7 @@ class SSHTransport:
         self.params = params
         self.label = params.label or f"ssh://{params.user + '@' if params.user else ''}{params.host}:{params.port}"
         self.executions = 0
+        self.loopback = params.host in ("127.0.0.1", "localhost", "::1")  # a port-forwarded local VM
         self.client = self._connect(connect_timeout)
 
     def _connect(self, timeout: float) -> paramiko.SSHClient:

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import re
@@ -75,11 +74,13 @@ def parse_connect_to(text: str | None) -> list[tuple[str, int | None, str, int |
 def classify(exc: BaseException) -> tuple[str, str]:
     """(kind, detail) of a failed exchange: dns, refused, tls_verify, tls, timeout, reset, network."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return "tls_verify", exc.verify_message or str(exc)
+        return "tls_verify", getattr(exc, "verify_message", None) or str(exc)
     if isinstance(exc, ssl.SSLError):
-        return "tls", exc.reason or str(exc)
+        return "tls", getattr(exc, "reason", None) or str(exc)
     if isinstance(exc, socket.gaierror):
         return "dns", exc.strerror or str(exc)
+    if isinstance(exc, UnicodeError):  # a name that cannot even be encoded for DNS (label too long…)
+        return "dns", "neplatné jméno domény"
     if isinstance(exc, (socket.timeout, TimeoutError)):
         return "timeout", "timeout"
     if isinstance(exc, ConnectionRefusedError):
@@ -186,7 +187,7 @@ class LiveClient:
             conn.request(method, path, body=body, headers=sent)
             response = conn.getresponse()
             data = response.read(limit)
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, UnicodeError) as exc:
             kind, detail = classify(exc)
             summary.update({"status": None, "error": kind, "error_detail": detail[:300],
                             "seconds": round(time.monotonic() - start, 3)})
@@ -200,10 +201,6 @@ class LiveClient:
         summary["servers"] = [v for k, v in raw if k.lower() == "server"]
         summary["seconds"] = round(time.monotonic() - start, 3)
         return Exchange(summary, data, raw)
-
-
-def body_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 SET_COOKIE_RE = re.compile(r"^\s*([^=;\s]+)=([^;]*)")

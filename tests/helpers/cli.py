@@ -26,9 +26,9 @@ class CliRun:
         return {c["id"]: c["status"] for c in self.json["checks"]}
 
 
-def run_cli(*args: str, home: Path, env: dict | None = None, timeout: float = 300) -> CliRun:
+def run_cli(*args: str, home: Path, env: dict | None = None, timeout: float = 300, cwd: Path | None = None) -> CliRun:
     full_env = {**os.environ, "CHECKERS_HOME": str(home), "CHECKERS_BOOK_HTML": str(home / "no-book"),
                 "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "checkers", *args], cwd=REPO, env=full_env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "checkers", *args], cwd=cwd or REPO, env=full_env, capture_output=True,
                           text=True, timeout=timeout)
     return CliRun(proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,45 @@
+"""Probe profiles besides the course VM's ("vm", in main.Probe.run): which collectors run.
+
+  appengine  a project prepared for Google App Engine standard, read from its files, plus the
+             project's own Django run in a sandbox with production-like settings (appengine.py)
+  svs        a student account on SVS (svs.gyarab.cz): the user service, linger, the Caddy root of
+             the domain, the settings the service really uses, the account's database (svs.py)
+
+The document has the same envelope as the vm profile's (schema, probe, params, errors) so the
+host handles it the same way; secret values are masked the same way too.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+import time
+
+from checkers.probe import system
+
+
+def run(probe, profile: str) -> dict:
+    from checkers.probe.main import PROBE_VERSION, SCHEMA, mask
+
+    started = time.time()
+    facts = {"system": probe.collect("system", system.os_release)}
+    if profile == "appengine":
+        from checkers.probe import appengine
+
+        facts.update(appengine.collect(probe))
+    elif profile == "svs":
+        from checkers.probe import svs
+
+        facts.update(svs.collect(probe))
+    else:
+        probe.errors["profile"] = "unknown profile %r" % profile
+    facts["errors"] = probe.errors
+    facts["schema"] = SCHEMA
+    facts["probe"] = {
+        "version": PROBE_VERSION, "profile": profile, "started_at": started,
+        "duration": round(time.time() - started, 3), "user": pwd.getpwuid(os.geteuid()).pw_name,
+        "privileged": os.geteuid() == 0, "python": sys.version.split()[0], "timings": probe.timings,
+    }
+    facts["params"] = {k: v for k, v in probe.params.items() if not k.startswith("_")}
+    return mask(facts, probe.scrub)
