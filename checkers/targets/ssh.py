@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 import select
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import paramiko
+from filelock import FileLock
 
 from checkers.errors import CheckerError
 from checkers.targets.base import CommandResult
@@ -41,13 +43,24 @@ class SSHParams:
 
 
 class _RememberNew(paramiko.MissingHostKeyPolicy):
+    """accept-new: remember a host seen for the first time (a changed key is refused by paramiko).
+
+    A class graded in parallel remembers many hosts at once: under a lock (threads and other
+    processes), merge what others saved meanwhile before writing the file back."""
+
+    _threads = threading.Lock()
+
     def __init__(self, path: Path):
         self.path = path
 
     def missing_host_key(self, client, hostname, key):
-        client.get_host_keys().add(hostname, key.get_name(), key)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        client.save_host_keys(str(self.path))
+        with self._threads, FileLock(str(self.path) + ".lock", timeout=30):
+            keys = client.get_host_keys()
+            if self.path.exists():
+                keys.load(str(self.path))
+            keys.add(hostname, key.get_name(), key)
+            client.save_host_keys(str(self.path))
 
 
 class _Ignore(paramiko.MissingHostKeyPolicy):
