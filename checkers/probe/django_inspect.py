@@ -11,7 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 import traceback
+
+STARTED = time.monotonic()
 
 IGNORE_PATTERNS = ["CVS", ".*", "*~"]  # collectstatic's defaults
 # Values copied from tutorials instead of generated (compared here, never sent anywhere).
@@ -287,11 +290,14 @@ def inspect(params):
         ("media", lambda: media_facts(settings, settings.STATIC_ROOT)),
         ("database", lambda: database_facts(settings, scrub)),
     )
+    timings = facts["timings"] = {"setup": round(time.monotonic() - STARTED, 3)}
     for name, collect in sections:
+        began = time.monotonic()
         try:
             facts[name] = collect()
         except Exception as exc:
             facts[name] = {"error": error_facts(exc)}
+        timings[name] = round(time.monotonic() - began, 3)
     return facts, scrub
 
 

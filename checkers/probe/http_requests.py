@@ -187,7 +187,9 @@ def through_web_server(endpoint: dict, host: str, django: dict, browser_port=Non
         out["static_file"] = request(endpoint, url_path(static.get("url"), sample["path"]), host)
         out["static_file"]["expected_sha256"] = sample["sha256"]
     linked = links(keep.get("body"), url_path(static.get("url"), "")) if static.get("url") else []
-    if linked:
+    if linked and "static_file" in out and out["static_file"]["path"] == linked[0]:
+        out["static_linked"] = dict(out["static_file"])  # the same file: one request tells both
+    elif linked:
         out["static_linked"] = request(endpoint, linked[0], host)
     media_sample = media.get("sample")
     if media_sample and media.get("url"):
@@ -198,7 +200,10 @@ def through_web_server(endpoint: dict, host: str, django: dict, browser_port=Non
     return out
 
 
-def straight_to_app(endpoint: dict, host: str) -> dict:
-    """One request straight to the app server (unix socket or port), bypassing nginx."""
-    return {"endpoint": endpoint, "home": request(endpoint, "/", host),
-            "bad_host": request(endpoint, "/", "neplatny-host.invalid", retries=1)}
+def straight_to_app(endpoint: dict, host: str, foreign_host_answered: bool = True) -> dict:
+    """Requests straight to the app server (unix socket or port), bypassing nginx: the home page,
+    and a foreign Host only when nginx did not already show Django refusing it."""
+    out = {"endpoint": endpoint, "home": request(endpoint, "/", host)}
+    if foreign_host_answered:
+        out["bad_host"] = request(endpoint, "/", "neplatny-host.invalid", retries=1)
+    return out

@@ -125,7 +125,8 @@ class Probe:
         config = (facts.get("nginx") or {}).get("config") or {}
         upstream = app_upstream(config, host)
         if upstream and upstream.get("kind") in ("unix", "tcp"):
-            out["upstream"] = http_requests.straight_to_app(upstream, host)
+            refused = (out.get("web") or {}).get("bad_host", {}).get("status") == 400
+            out["upstream"] = http_requests.straight_to_app(upstream, host, foreign_host_answered=not refused)
         return out
 
 
