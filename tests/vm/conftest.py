@@ -5,7 +5,8 @@ The `vm` fixture (session scope) is a lab.harness.CourseVM:
     vm.ssh_port     host port forwarded to the guest's 22 (127.0.0.1)
     vm.http_port    host port forwarded to the guest's 80 (127.0.0.1)
     vm.run(cmd, check=True, timeout=300, input=None) -> CompletedProcess   (as vagrant; sudo works)
-    vm.apply_solution("step3")      run exercises/solutions/step3.sh on the VM
+    vm.apply_solution("step3")      run exercises/solutions/step3.sh on the VM (`bash -s`, as vagrant)
+    vm.run_script(path, extra_files=[lib], args=(), timeout=600, sudo=False)   copy + run a script
     vm.snapshot(name) / vm.restore(name)   QEMU internal snapshots (RAM + disk), restore fixes the clock
     vm.reset()                       back to the fresh, provisioned VM (snapshot "fresh")
     vm.at_step("step7")              state after solutions step0..step7 (snapshot cached per step)
@@ -18,7 +19,8 @@ The VM is stopped at session end, also when tests fail or the session is interru
 
 from __future__ import annotations
 
-import os
+import atexit
+import signal
 from pathlib import Path
 
 import pytest
@@ -36,17 +38,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.vm)
 
 
+def _sigterm_to_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 @pytest.fixture(scope="session")
 def vm(request) -> CourseVM:
     def log(msg: str) -> None:
         print(msg, flush=True)
 
+    # A CI time-out sends SIGTERM: turn it into KeyboardInterrupt so the teardown below runs.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     try:
         course_vm = start_session_vm(log=log)
     except LabError as exc:
         pytest.fail(f"Na tomto stroji nejde spustit kurzovní VM: {exc}", pytrace=False)
     except OSError as exc:  # e.g. qemu binary missing, no permission
         pytest.fail(f"Na tomto stroji nejde spustit kurzovní VM: {exc}", pytrace=False)
+    atexit.register(course_vm.stop, graceful=False)  # last resort if teardown never runs
     try:
         yield course_vm
     finally:
@@ -69,7 +79,3 @@ def solved_vm(vm: CourseVM) -> CourseVM:
     vm.at_step("step11")
     return vm
 
-
-def pytest_sessionfinish(session, exitstatus):
-    # Belt and braces: nothing of ours may survive the session (see lab.harness).
-    os.environ.pop("KURZ_VM_SESSION", None)
