@@ -22,6 +22,7 @@ class Step:
     optional: bool = False  # bonus steps (live web, App Engine, SVS): not in `all` nor in the course total
     profile: str = "vm"  # which probe profile gathers its facts
     command: str = ""  # the command the book shows for this step
+    checkpoint: bool = False  # verifies earlier steps' work; its reference solution changes nothing
 
     def __post_init__(self):
         if not self.command:
@@ -96,6 +97,7 @@ def load_course(path: Path = COURSE_FILE) -> Course:
                 optional=bool(raw.get("optional", False)),
                 profile=raw.get("profile", "vm"),
                 command=raw.get("command", ""),
+                checkpoint=bool(raw.get("checkpoint", False)),
             )
             for raw in data["step"]
         )

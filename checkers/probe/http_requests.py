@@ -11,6 +11,7 @@ import re
 import socket
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 BODY_LIMIT = 1_000_000
 KEPT_HEADERS = ("server", "content-type", "content-length", "location", "x-frame-options",
@@ -144,7 +145,7 @@ def with_port(host: str, port) -> str:
 
 
 def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
-    """GET the admin login page, then POST wrong credentials with the CSRF token (no state changes)."""
+    """GET the admin login page, then POST the form with its CSRF token but no password (no state changes)."""
     keep = {}
     page = request(endpoint, "/admin/login/", host, keep=keep)
     result = {"get": page}
@@ -158,9 +159,11 @@ def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
     if not token or not cookie:
         result["post"] = {"skipped": "no-token" if not token else "no-cookie"}
         return result
+    # An empty password: the form is invalid before authenticate() runs, so no password hash is
+    # computed (PBKDF2 costs seconds under emulation) – the CSRF check has happened by then.
     form = urllib.parse.urlencode({
-        "csrfmiddlewaretoken": token.group(1).decode(), "username": "kontrola-kurzu",
-        "password": os.urandom(8).hex(), "next": "/admin/",
+        "csrfmiddlewaretoken": token.group(1).decode(), "username": "kontrola-kurzu", "password": "",
+        "next": "/admin/",
     }).encode()
     origin = "http://%s" % host
     result["post"] = request(endpoint, "/admin/login/", host, method="POST", body=form, headers={
@@ -170,40 +173,49 @@ def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
     return result
 
 
-def through_web_server(endpoint: dict, host: str, django: dict, browser_port=None) -> dict:
-    """The requests a browser would make, through the web server (nginx) on the target.
+def pages(endpoint: dict, host: str, browser_port=None, upstream: dict | None = None) -> dict:
+    """The pages a browser would ask for through the web server (nginx), and the home page straight
+    from the app server: independent requests, sent in parallel (the app has several workers).
 
     With a port-forwarded VM the browser's Host (and Origin) carry the forwarded port; sending
     the same shows whether the app survives it (e.g. CSRF with `proxy_set_header Host $host`)."""
-    host = with_port(host, browser_port)
+    public = with_port(host, browser_port)
+    keep: dict = {}
+    jobs = {}
+    if endpoint:
+        jobs["home"] = lambda: request(endpoint, "/", public, keep=keep)
+        jobs["not_found"] = lambda: request(endpoint, "/kurz-neexistujici-%s/" % os.urandom(4).hex(), public)
+        jobs["bad_host"] = lambda: request(endpoint, "/", with_port("neplatny-host.invalid", browser_port), retries=1)
+        jobs["admin_login"] = lambda: admin_login_roundtrip(endpoint, public)
+    if upstream:
+        jobs["upstream_home"] = lambda: request(upstream, "/", host)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        done = {name: future.result() for name, future in futures.items()}
+    web = {"endpoint": endpoint, **{k: v for k, v in done.items() if k != "upstream_home"}} if endpoint else None
+    app = {"endpoint": upstream, "home": done["upstream_home"]} if upstream else None
+    return {"web": web, "upstream": app, "home_body": keep.get("body") or b""}
+
+
+def files(endpoint: dict, host: str, django: dict, home_body: bytes, browser_port=None) -> dict:
+    """Files through the web server: a collected static file, the first one the page links to, and
+    an uploaded media file (each compared with the file on disk)."""
+    public = with_port(host, browser_port)
     static = (django or {}).get("static") or {}
     media = (django or {}).get("media") or {}
-    keep = {}
-    out = {"endpoint": endpoint, "home": request(endpoint, "/", host, keep=keep)}
-    out["not_found"] = request(endpoint, "/kurz-neexistujici-%s/" % os.urandom(4).hex(), host)
-    out["bad_host"] = request(endpoint, "/", with_port("neplatny-host.invalid", browser_port), retries=1)
+    out = {}
     sample = static.get("sample")
     if sample:
-        out["static_file"] = request(endpoint, url_path(static.get("url"), sample["path"]), host)
+        out["static_file"] = request(endpoint, url_path(static.get("url"), sample["path"]), public)
         out["static_file"]["expected_sha256"] = sample["sha256"]
-    linked = links(keep.get("body"), url_path(static.get("url"), "")) if static.get("url") else []
+    linked = links(home_body, url_path(static.get("url"), "")) if static.get("url") else []
     if linked and "static_file" in out and out["static_file"]["path"] == linked[0]:
         out["static_linked"] = dict(out["static_file"])  # the same file: one request tells both
     elif linked:
-        out["static_linked"] = request(endpoint, linked[0], host)
+        out["static_linked"] = request(endpoint, linked[0], public)
     media_sample = media.get("sample")
     if media_sample and media.get("url"):
-        out["media_file"] = request(endpoint, url_path(media.get("url"), media_sample["path"]), host)
+        out["media_file"] = request(endpoint, url_path(media.get("url"), media_sample["path"]), public)
         out["media_file"]["expected_sha256"] = media_sample["sha256"]
-    out["media_links"] = links(keep.get("body"), url_path(media.get("url"), "")) if media.get("url") else []
-    out["admin_login"] = admin_login_roundtrip(endpoint, host)
-    return out
-
-
-def straight_to_app(endpoint: dict, host: str, foreign_host_answered: bool = True) -> dict:
-    """Requests straight to the app server (unix socket or port), bypassing nginx: the home page,
-    and a foreign Host only when nginx did not already show Django refusing it."""
-    out = {"endpoint": endpoint, "home": request(endpoint, "/", host)}
-    if foreign_host_answered:
-        out["bad_host"] = request(endpoint, "/", "neplatny-host.invalid", retries=1)
+    out["media_links"] = links(home_body, url_path(media.get("url"), "")) if media.get("url") else []
     return out

@@ -65,15 +65,25 @@ class Probe:
             if is_secret_name(key) and value:
                 self.scrub.add(value)
         facts["app"] = app
-        django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90)) or ({}, [])
+        # The pages through nginx do not depend on Django's facts: ask for them while Django is
+        # being inspected (the probe's two longest parts overlap), for the course's site host.
+        early_host = choose_host(params, {})
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            early = pool.submit(self.collect, "http_pages", self.http_pages, facts, early_host)
+            django, scrub = self.collect("django", app_mod.inspect_django, app,
+                                         params.get("django_timeout", 90)) or ({}, [])
+            found_pages = early.result()
         self.scrub.update(scrub)
         facts["django"] = django
+        host = choose_host(params, django)
+        if host != early_host:  # Django does not allow the course's host: ask as its own host
+            found_pages = self.collect("http_pages", self.http_pages, facts, host)
         if app.get("exists"):
             facts["app"]["newest_source"] = self.collect("newest_source", app_mod.newest_source_mtime,
                                                          app["project_dir"])
         facts["paths"] = self.collect("paths", self.path_facts, facts) or {}
         facts["dns"] = self.collect("dns", names.resolve, (django.get("settings") or {}).get("ALLOWED_HOSTS") or []) or {}
-        facts["http"] = self.collect("http", self.http_facts, facts) or {}
+        facts["http"] = self.collect("http", self.http_facts, facts, host, found_pages or {}) or {}
         facts["errors"] = self.errors
         facts["schema"] = SCHEMA
         facts["probe"] = {
@@ -103,30 +113,53 @@ class Probe:
         out = {"web_user": web_user, "chains": {}, "web_user_access": None, "app_user_access": None}
         for path in [p for p in (static_root, media_root, app.get("project_dir")) if p] + sorted(sockets):
             out["chains"][path] = access.describe_chain(path)
-        web_items = [{"path": p, "need": "read"} for p in (static_root, media_root) if p]
-        web_items += [{"path": p, "need": "connect"} for p in sorted(sockets)]
-        out["web_user_access"] = access.test_as(web_user, web_items)
+        wanted = {"web_user_access": (web_user, [{"path": p, "need": "read"} for p in (static_root, media_root) if p]
+                                      + [{"path": p, "need": "connect"} for p in sorted(sockets)])}
         app_user = app.get("user")
         if app_user and app.get("source") == "unit":
             items = [{"path": app["project_dir"], "need": "traverse"}, {"path": app["project_dir"], "need": "read"}]
             if media_root:
                 items.append({"path": media_root, "need": "write"})
-            out["app_user_access"] = access.test_as(app_user, items)
+            wanted["app_user_access"] = (app_user, items)
+        # One child process per user (the web server and the service usually share www-data).
+        per_user: dict = {}
+        for user, items in wanted.values():
+            per_user.setdefault(user, []).extend(i for i in items if i not in per_user.get(user, []))
+        tested = {user: access.test_as(user, items) for user, items in per_user.items()}
+        for key, (user, items) in wanted.items():
+            result = tested[user]
+            if "results" in result:
+                result = {"user": user, "results": [r for r in result["results"]
+                                                    if {"path": r["path"], "need": r["need"]} in items]}
+            out[key] = result
         return out
 
-    def http_facts(self, facts: dict) -> dict:
-        django = facts.get("django") or {}
-        host = choose_host(self.params, django)
-        out = {"host": host}
+    def web_endpoint(self, facts: dict):
         listening = facts.get("listening") or {}
         if any(row["port"] == 80 for row in listening.get("tcp", [])):
-            out["web"] = http_requests.through_web_server({"kind": "tcp", "host": "127.0.0.1", "port": 80}, host, django,
-                                                          self.params.get("browser_port"))
+            return {"kind": "tcp", "host": "127.0.0.1", "port": 80}
+        return None
+
+    def http_pages(self, facts: dict, host: str) -> dict:
         config = (facts.get("nginx") or {}).get("config") or {}
         upstream = app_upstream(config, host)
-        if upstream and upstream.get("kind") in ("unix", "tcp"):
-            refused = (out.get("web") or {}).get("bad_host", {}).get("status") == 400
-            out["upstream"] = http_requests.straight_to_app(upstream, host, foreign_host_answered=not refused)
+        if not (upstream and upstream.get("kind") in ("unix", "tcp")):
+            upstream = None
+        return http_requests.pages(self.web_endpoint(facts), host, self.params.get("browser_port"), upstream)
+
+    def http_facts(self, facts: dict, host: str, found: dict) -> dict:
+        out = {"host": host}
+        web = found.get("web")
+        if web:
+            web.update(http_requests.files(web["endpoint"], host, facts.get("django") or {},
+                                           found.get("home_body", b""), self.params.get("browser_port")))
+            out["web"] = web
+        upstream = found.get("upstream")
+        if upstream:
+            if (web or {}).get("bad_host", {}).get("status") != 400:  # nginx did not show Django refusing it
+                upstream["bad_host"] = http_requests.request(upstream["endpoint"], "/", "neplatny-host.invalid",
+                                                             retries=1)
+            out["upstream"] = upstream
         return out
 
 

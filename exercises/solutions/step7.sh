@@ -10,9 +10,12 @@ server {
     listen 80;
     server_name 127.0.0.1 localhost;
 
+    # velikost nahrávaného souboru (výchozí je jen 1 MB)
+    client_max_body_size 10m;
+
     location / {
         proxy_pass http://unix:/tmp/gunicorn.sock;
-        proxy_set_header Host $host;
+        proxy_set_header Host $http_host;  # i s portem 8080, jinak CSRF odmítne formuláře
         proxy_set_header X-Real-IP $remote_addr;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
@@ -28,6 +31,7 @@ server {
 }
 NGINX
 sudo ln -sfn /etc/nginx/sites-available/my_project /etc/nginx/sites-enabled/my_project
+sudo rm -f /etc/nginx/sites-enabled/default   # výchozí web by nám jen překážel
 sudo nginx -t
 sudo systemctl enable --quiet nginx
 sudo systemctl restart nginx

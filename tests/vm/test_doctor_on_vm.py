@@ -38,7 +38,8 @@ SCENARIOS = [
     ("doctor.D016", f"sleep 3 && touch {P}/galerie/views.py"),
     ("doctor.D017", f"cd {P} && setsid nohup .venv/bin/python manage.py runserver 127.0.0.1:8001 >/dev/null 2>&1 "
                     "< /dev/null & sleep 8"),
-    ("doctor.D019", f"sudo sed -i 's/server_name 127.0.0.1 localhost;/server_name example.com;/' {SITE} && "
+    ("doctor.D019", "sudo ln -sf /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default && "
+                    f"sudo sed -i 's/server_name 127.0.0.1 localhost;/server_name example.com;/' {SITE} && "
                     "sudo systemctl reload nginx"),
     ("doctor.D021", f"sudo sed -i '/proxy_pass/d' {SITE} && sudo systemctl reload nginx"),
     ("doctor.D022", f"sudo chown -R root:root {P}/media"),

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from checkers.course import load_course
 from tests.helpers.vm_checker import check_vm, step_statuses
+
+COURSE = load_course()
 
 pytestmark = pytest.mark.vm
 STEPS = [f"step{k}" for k in range(12)]
@@ -31,9 +34,18 @@ def test_step0_fails_when_the_starter_venv_is_broken(course_states, checkers_hom
 
 
 def test_each_step_fails_before_and_passes_after_its_solution(course_states, checkers_home):
-    """Walk the recorded progression: after solution k, steps 0..k pass and step k+1 still fails."""
-    for k, statuses in enumerate(course_states.progression):
+    """Walk the recorded progression: after solution k, steps 0..k pass; a working step k+1 still
+    fails. A checkpoint step (6, 11) changes nothing itself: it fails until the steps it verifies
+    are done, then passes for good."""
+    progression = course_states.progression
+    for k, statuses in enumerate(progression):
         for earlier in STEPS[:k + 1]:
             assert statuses[earlier] == "passed", (f"after step{k}", earlier, statuses)
-        if k + 1 < len(STEPS):
-            assert statuses[STEPS[k + 1]] == "failed", (f"after step{k}", STEPS[k + 1], statuses)
+    for k, step in enumerate(COURSE.required_steps[1:], start=1):
+        before = progression[k - 1][step.id]
+        if step.checkpoint:
+            first = next(i for i, s in enumerate(progression) if s[step.id] == "passed")
+            assert first <= k and all(s[step.id] == "failed" for s in progression[:first]), (step.id, first)
+            assert first > 0
+        else:
+            assert before == "failed", (f"{step.id} before its solution", progression[k - 1])
