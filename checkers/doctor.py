@@ -362,6 +362,7 @@ SUPERSEDES = {
     "doctor.D010": {"doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016"},
     "doctor.D011": {"doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016"},
     "doctor.D021": {"doctor.D019"},
+    "doctor.D019": {"doctor.D007", "doctor.D008", "doctor.D009"},  # the default site answers instead
     "doctor.D001": {"doctor.D019", "doctor.D021"},
 }
 

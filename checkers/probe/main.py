@@ -61,10 +61,10 @@ class Probe:
             self.scrub.update(v for k, v in env.items() if is_secret_name(k) and v)
         app = self.collect("app", app_mod.resolve, params, facts["systemd"] or {}, systemd.private_env,
                            systemd.private_argv) or {}
-        for key, value in app.pop("_env", {}).items() if app else ():
+        for key, value in app.get("_env", {}).items():
             if is_secret_name(key) and value:
                 self.scrub.add(value)
-        facts["app"] = app
+        facts["app"] = app  # "_env" (values!) is dropped once Django has been inspected with it
         # The pages through nginx do not depend on Django's facts: ask for them while Django is
         # being inspected (the probe's two longest parts overlap), for the course's site host.
         early_host = choose_host(params, {})
@@ -73,6 +73,7 @@ class Probe:
             django, scrub = self.collect("django", app_mod.inspect_django, app,
                                          params.get("django_timeout", 90)) or ({}, [])
             found_pages = early.result()
+        app.pop("_env", None)
         self.scrub.update(scrub)
         facts["django"] = django
         host = choose_host(params, django)
@@ -164,8 +165,12 @@ class Probe:
 
 
 def choose_host(params: dict, django: dict) -> str:
-    """The Host header a student's browser sends: the course's site host if Django allows it."""
+    """The Host header a student's browser sends. On a port-forwarded course VM that is always the
+    course's site host (127.0.0.1); elsewhere the site host if Django allows it, else the first
+    concrete name in ALLOWED_HOSTS (a real server is visited under its domain)."""
     wanted = params.get("site_host") or "127.0.0.1"
+    if params.get("browser_port"):
+        return wanted
     allowed = ((django or {}).get("settings") or {}).get("ALLOWED_HOSTS") or []
     concrete = [h for h in allowed if h and "*" not in h and not h.startswith(".")]
     if not allowed or wanted in allowed or "*" in allowed or not concrete:

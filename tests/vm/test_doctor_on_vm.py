@@ -36,8 +36,8 @@ SCENARIOS = [
     ("doctor.D015", "sudo systemctl stop gunicorn && sudo -u postgres psql -qc 'ALTER DATABASE myproject RENAME TO "
                     f"myproject_stara' && sudo systemctl start gunicorn"),
     ("doctor.D016", f"sleep 3 && touch {P}/galerie/views.py"),
-    ("doctor.D017", f"cd {P} && setsid nohup .venv/bin/python manage.py runserver 127.0.0.1:8001 >/dev/null 2>&1 "
-                    "< /dev/null & sleep 8"),
+    ("doctor.D017", f"(cd {P} && exec setsid .venv/bin/python manage.py runserver 127.0.0.1:8001) "
+                    ">/dev/null 2>&1 </dev/null & sleep 5"),
     ("doctor.D019", "sudo ln -sf /etc/nginx/sites-available/default /etc/nginx/sites-enabled/default && "
                     f"sudo sed -i 's/server_name 127.0.0.1 localhost;/server_name example.com;/' {SITE} && "
                     "sudo systemctl reload nginx"),
