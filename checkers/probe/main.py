@@ -85,6 +85,9 @@ class Probe:
         facts["paths"] = self.collect("paths", self.path_facts, facts) or {}
         facts["dns"] = self.collect("dns", names.resolve, (django.get("settings") or {}).get("ALLOWED_HOSTS") or []) or {}
         facts["http"] = self.collect("http", self.http_facts, facts, host, found_pages or {}) or {}
+        if (facts.get("nginx") or {}).get("installed"):
+            facts["nginx"]["error_log"] = self.collect("nginx_error_log", nginx.error_logs,
+                                                       facts["nginx"]["config"]) or {}
         facts["errors"] = self.errors
         facts["schema"] = SCHEMA
         facts["probe"] = {

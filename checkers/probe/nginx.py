@@ -33,12 +33,6 @@ def collect() -> dict:
         return {"installed": False}
     test = run([binary, "-t"], timeout=15)
     config = nginx_conf.load()
-    error_logs = config["error_logs"] or [DEFAULT_ERROR_LOG]
-    logs = {}
-    for path in error_logs[:3]:
-        if not os.path.isabs(path):
-            path = os.path.join("/usr/share/nginx", path)
-        logs[path] = tail_lines(path, 200)
     return {
         "installed": True,
         "binary": binary,
@@ -48,5 +42,15 @@ def collect() -> dict:
         "sites_available": _listing(SITES_AVAILABLE),
         "sites_enabled": _listing(SITES_ENABLED),
         "conf_d": [e for e in _listing(CONF_D) if e["name"].endswith(".conf")],
-        "error_log": logs,
     }
+
+
+def error_logs(config: dict) -> dict:
+    """The tails of the error logs. Read after the probe's own requests, so that the line about
+    the request that just failed is there (a 502 nobody asked for yet has left no line)."""
+    logs = {}
+    for path in (config.get("error_logs") or [DEFAULT_ERROR_LOG])[:3]:
+        if not os.path.isabs(path):
+            path = os.path.join("/usr/share/nginx", path)
+        logs[path] = tail_lines(path, 200)
+    return logs

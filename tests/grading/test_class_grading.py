@@ -184,45 +184,37 @@ def test_new_hosts_are_remembered_for_every_target_at_once(classroom):
     assert all(len(line.split()) == 3 for line in known)  # no interleaved, half-written lines
 
 
-def test_report_opens_from_disk_in_chromium(classroom):
-    from playwright.sync_api import sync_playwright
-
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not Path(chromium).exists():
-        pytest.fail(f"{chromium} is missing: apt-get install chromium (never `playwright install`)")
+def test_report_opens_from_disk_in_chromium(classroom, browser):
     report = (classroom.out / "report.html").resolve()
     requests, dialogs, errors = [], [], []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="cs-CZ")
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(report.as_uri())
-            assert page.title().startswith("Hodnocení třídy")
-            rows = page.locator("table.grades tbody tr")
-            assert rows.count() == len(STUDENTS) + 2
-            hostile = page.locator("tr", has=page.locator("span.sid", has_text="s02@skola.cz")).locator("span.name")
-            assert hostile.inner_text() == HOSTILE_NAME.replace("\n", "⏎")  # shown literally, nothing ran
-            assert page.locator("img").count() == 0 and page.locator("script").count() == 0
-            green = page.locator("td.step.passed").first.evaluate("e => getComputedStyle(e).backgroundColor")
-            red = page.locator("td.step.failed").first.evaluate("e => getComputedStyle(e).backgroundColor")
-            assert green != red and green != "rgba(0, 0, 0, 0)"
-            # Ivana (DEBUG back on): expand step 1 and read why it failed, in Czech.
-            ivana = page.locator("tr", has=page.locator("span.sid", has_text="s09@skola.cz"))
-            cell = ivana.locator("td.step.failed").first
-            assert "DEBUG" in cell.get_attribute("title")
-            cell.locator("summary").click()
-            message = cell.locator("details ul").inner_text()
-            assert "DEBUG" in message and "True" in message
-            assert page.locator("svg#graf rect").count() == 2 * len(COURSE.required_steps)
-            assert "nedostupný" in page.locator("td.notgraded.unreachable").inner_text()
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "grading-report.png"), full_page=True)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1500, "height": 1100}, locale="cs-CZ")
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(report.as_uri())
+        assert page.title().startswith("Hodnocení třídy")
+        rows = page.locator("table.grades tbody tr")
+        assert rows.count() == len(STUDENTS) + 2
+        hostile = page.locator("tr", has=page.locator("span.sid", has_text="s02@skola.cz")).locator("span.name")
+        assert hostile.inner_text() == HOSTILE_NAME.replace("\n", "⏎")  # shown literally, nothing ran
+        assert page.locator("img").count() == 0 and page.locator("script").count() == 0
+        green = page.locator("td.step.passed").first.evaluate("e => getComputedStyle(e).backgroundColor")
+        red = page.locator("td.step.failed").first.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert green != red and green != "rgba(0, 0, 0, 0)"
+        # Ivana (DEBUG back on): expand step 1 and read why it failed, in Czech.
+        ivana = page.locator("tr", has=page.locator("span.sid", has_text="s09@skola.cz"))
+        cell = ivana.locator("td.step.failed").first
+        assert "DEBUG" in cell.get_attribute("title")
+        cell.locator("summary").click()
+        message = cell.locator("details ul").inner_text()
+        assert "DEBUG" in message and "True" in message
+        assert page.locator("svg#graf rect").count() == 2 * len(COURSE.required_steps)
+        assert "nedostupný" in page.locator("td.notgraded.unreachable").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "grading-report.png"), full_page=True)
+    finally:
+        page.close()
     assert dialogs == [] and errors == []
     assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests
 
