@@ -65,13 +65,13 @@ def run_testinfra(ssh_config: str) -> tuple[float, int, int, int]:
     host = testinfra.get_host("paramiko://default", ssh_config=ssh_config, sudo=True)
     backend = host.backend
     counter = {"n": 0}
-    original = backend.run_command
+    original = backend.run
 
     def counting(command, *args, **kwargs):
         counter["n"] += 1
         return original(command, *args, **kwargs)
 
-    backend.run_command = counting
+    backend.run = counting
     start = time.perf_counter()
     results = naive_checks(host)
     elapsed = time.perf_counter() - start

@@ -24,6 +24,12 @@ def fill(template: str, values: dict) -> str:
         return template
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Czech plural: 1 bod, 2 body, 5 bodů."""
+    word = one if n == 1 else few if 2 <= n <= 4 else many
+    return f"{n} {word}"
+
+
 @lru_cache(maxsize=None)
 def table(name: str) -> dict:
     return tomllib.loads((TEXTS_DIR / f"{name}.toml").read_text(encoding="utf-8"))

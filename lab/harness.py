@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lab.errors import LabError
 from lab.paths import LAB_DIR, instances_dir
-from lab.vm import VM, _pid_alive
+from lab.vm import VM, pid_alive
 
 STEPS = [f"step{i}" for i in range(12)]
 SESSION_PREFIX = "pytest-"
@@ -160,7 +160,7 @@ def cleanup_stale_sessions(log=print) -> None:
             owner_pid = int(owner.read_text())
         except (OSError, ValueError):
             owner_pid = None
-        if owner_pid is not None and _pid_alive(owner_pid):
+        if owner_pid is not None and pid_alive(owner_pid):
             continue
         vm = VM(d.name, state_dir=d, ephemeral=True)
         if vm.is_running():

@@ -64,7 +64,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is this process running (not a zombie)? pid 0 or less never is (kill would signal a group)."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -200,7 +203,7 @@ class VM:
 
     def is_running(self) -> bool:
         pid = self.pid
-        if pid is None or not _pid_alive(pid):
+        if pid is None or not pid_alive(pid):
             return False
         try:
             return "qemu" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
@@ -371,17 +374,17 @@ class VM:
                 except LabError:
                     pass
                 end = time.monotonic() + timeout
-                while time.monotonic() < end and _pid_alive(pid):
+                while time.monotonic() < end and pid_alive(pid):
                     time.sleep(0.5)
             for sig in (signal.SIGTERM, signal.SIGKILL):
-                if not _pid_alive(pid):
+                if not pid_alive(pid):
                     break
                 try:
                     os.kill(pid, sig)
                 except ProcessLookupError:
                     break
                 end = time.monotonic() + 10
-                while time.monotonic() < end and _pid_alive(pid):
+                while time.monotonic() < end and pid_alive(pid):
                     time.sleep(0.2)
         try:
             self.close_master()

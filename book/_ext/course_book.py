@@ -79,20 +79,15 @@ def course_totals() -> tuple[int, int]:
 
 
 def points_cs(n: int) -> str:
-    """'1 bod', '2 body', '5 bodů' (Czech plural)."""
-    if n == 1:
-        return "1 bod"
-    if 2 <= n <= 4:
-        return f"{n} body"
-    return f"{n} bodů"
+    from checkers.texts import plural
+
+    return plural(n, "bod", "body", "bodů")
 
 
 def hints_cs(n: int) -> str:
-    if n == 1:
-        return "1 nápověda"
-    if 2 <= n <= 4:
-        return f"{n} nápovědy"
-    return f"{n} nápověd"
+    from checkers.texts import plural
+
+    return plural(n, "nápověda", "nápovědy", "nápověd")
 
 
 def anchor(step_id: str) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 import yaml
 
 from checkers.checks.base import Check, failed, passed, unknown
-from checkers.checks.common import settings_problem
+from checkers.checks.common import collectstatic_outcome, settings_problem
 from checkers.facts import dig
 
 MIN_RUNTIME = 310  # python39 and older are end of life: new deploys are refused
@@ -199,19 +199,7 @@ def static_handler(facts: dict):
 
 
 def collected(facts: dict):
-    static = dig(facts, "django.static", {})
-    if "error" in static:
-        return unknown("static_error", error=dig(static, "error.message", "?"))
-    root = _relative_root(facts, static.get("root") or "?")
-    if not static.get("root_exists"):
-        return failed("no_root", root=root)
-    if static.get("missing_count"):
-        return failed("missing", root=root, count=static["missing_count"],
-                      examples=", ".join(static.get("missing", [])[:3]))
-    if static.get("outdated_count"):
-        return failed("outdated", root=root, count=static["outdated_count"],
-                      examples=", ".join(static.get("outdated", [])[:3]))
-    return passed(root=root, count=static.get("source_files", 0))
+    return collectstatic_outcome(facts, lambda root: _relative_root(facts, root))
 
 
 def _yaml_secret_names(facts: dict, words) -> list:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkers.checks.base import Outcome, failed, unknown
+from checkers.checks.base import Outcome, failed, passed, unknown
 from checkers.facts import dig
 
 
@@ -22,3 +22,19 @@ def settings_problem(facts: dict) -> Outcome | None:
 
 def setting(facts: dict, name: str, default=None):
     return dig(facts, f"django.settings.{name}", default)
+
+
+def collectstatic_outcome(facts: dict, show_root=lambda root: root) -> Outcome:
+    """Has `collectstatic` gathered every static file, and none of them outdated? (`show_root`
+    turns STATIC_ROOT into the form the student knows it under, e.g. relative to app.yaml.)"""
+    static = dig(facts, "django.static", {})
+    if "error" in static:
+        return unknown("static_error", error=dig(static, "error.message", "?"))
+    root = show_root(static.get("root") or "?")
+    if not static.get("root_exists"):
+        return failed("no_root", root=root)
+    for problem in ("missing", "outdated"):
+        if static.get(f"{problem}_count"):
+            return failed(problem, root=root, count=static[f"{problem}_count"],
+                          examples=", ".join(static.get(problem, [])[:5]))
+    return passed(root=root, count=static.get("source_files", 0))

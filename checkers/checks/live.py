@@ -7,6 +7,7 @@ says why; `web` then stops with exit code 2, the SVS profile shows it as "could 
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 import urllib.parse
@@ -20,6 +21,17 @@ DEV_SERVER_RE = re.compile(r"WSGIServer/|Werkzeug/", re.IGNORECASE)
 APP_SERVER_WORDS = ("gunicorn", "uvicorn", "uwsgi", "daphne", "waitress", "Google Frontend")
 JS_TYPES = ("application/javascript", "text/javascript", "application/x-javascript")
 SECURE_COOKIES = ("csrftoken", "sessionid")
+
+
+def on_live_site(check=None, *, root: bool = False):
+    """Decorator: the check gets (facts, live) and runs only when the site answered at all."""
+    def wrap(func):
+        @functools.wraps(func)
+        def checked(facts: dict):
+            live, problem = _live(facts, root)
+            return problem or func(facts, live)
+        return checked
+    return wrap(check) if check else wrap
 
 
 def _live(facts: dict, root: bool = False):
@@ -60,10 +72,8 @@ def from_app(response: dict) -> bool:
     return any(word.lower() in s.lower() for s in response.get("servers", []) for word in APP_SERVER_WORDS[:4])
 
 
-def https_works(facts: dict):
-    live, problem = _live(facts, root=True)
-    if problem:
-        return problem
+@on_live_site(root=True)
+def https_works(facts: dict, live: dict):
     if live.get("scheme") != "https":
         error = live.get("https_error") or {}
         return failed("no_https", host=live["host"], error=error.get("detail") or error.get("kind") or "?")
@@ -72,10 +82,8 @@ def https_works(facts: dict):
                   not_after=tls.get("not_after") or "?")
 
 
-def http_redirects(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def http_redirects(facts: dict, live: dict):
     plain = live.get("http_redirect") or {}
     if plain.get("status") is None:
         return failed("unreachable", host=live["host"], status=status_text(plain))
@@ -93,10 +101,8 @@ def http_redirects(facts: dict):
     return failed("status", status=status_text(plain), host=live["host"])
 
 
-def home_page(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def home_page(facts: dict, live: dict):
     home = live.get("home") or {}
     if home.get("status") is None:
         return failed("no_answer", status=status_text(home))
@@ -126,10 +132,8 @@ def home_page(facts: dict):
     return passed(title=home.get("title") or "(bez titulku)", path=path_of(home))
 
 
-def no_dev_server(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def no_dev_server(facts: dict, live: dict):
     servers = []
     for response in [live.get("home") or {}, live.get("not_found") or {}]:
         servers += [s for s in response.get("servers", []) if s not in servers]
@@ -142,10 +146,8 @@ def no_dev_server(facts: dict):
     return passed("hidden", servers=shown)
 
 
-def clean_404(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def clean_404(facts: dict, live: dict):
     response = live.get("not_found") or {}
     if response.get("status") is None:
         return failed("no_answer", status=status_text(response))
@@ -156,10 +158,8 @@ def clean_404(facts: dict):
     return passed(url=path_of(response))
 
 
-def foreign_host(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def foreign_host(facts: dict, live: dict):
     response = live.get("bad_host") or {}
     if response.get("status") is None:
         return passed("front", status=status_text(response))
@@ -178,10 +178,8 @@ def expected_type(path: str) -> tuple[str, ...]:
     return (guessed,) if guessed else ()
 
 
-def linked_static(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def linked_static(facts: dict, live: dict):
     response = live.get("static")
     if not response:
         return failed("no_links")
@@ -197,10 +195,8 @@ def linked_static(facts: dict):
     return passed(url=url, content_type=content_type or "?")
 
 
-def security_headers(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def security_headers(facts: dict, live: dict):
     headers = dig(live, "home.headers", {})
     missing = []
     if (headers.get("x-content-type-options") or "").lower() != "nosniff":
@@ -227,10 +223,8 @@ def _hsts_header(live: dict) -> str:
     return ""
 
 
-def hsts(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def hsts(facts: dict, live: dict):
     if live.get("scheme") != "https":
         return failed("no_https")
     value = _hsts_header(live)
@@ -242,10 +236,8 @@ def hsts(facts: dict):
     return passed(seconds=age)
 
 
-def cookie_flags(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def cookie_flags(facts: dict, live: dict):
     seen = {}
     for cookie in live.get("cookies", []):
         if cookie.get("name") in SECURE_COOKIES:
@@ -263,10 +255,8 @@ def cookie_flags(facts: dict):
     return passed(names=", ".join(sorted(seen)))
 
 
-def admin_csrf(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def admin_csrf(facts: dict, live: dict):
     login = live.get("admin_login") or {}
     page = login.get("get") or {}
     if page.get("status") == 404:
@@ -294,20 +284,16 @@ def exposed_files(live: dict) -> list[str]:
     return exposed
 
 
-def no_sensitive_files(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def no_sensitive_files(facts: dict, live: dict):
     exposed = exposed_files(live)
     if exposed:
         return failed(files=", ".join(exposed), host=live["host"])
     return passed(count=len(live.get("sensitive") or {}))
 
 
-def hsts_scope(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def hsts_scope(facts: dict, live: dict):
     value = _hsts_header(live).lower()
     extras = [word for word in ("includesubdomains", "preload") if word in value]
     if extras:
@@ -315,10 +301,8 @@ def hsts_scope(facts: dict):
     return passed("none")
 
 
-def served_by(facts: dict):
-    live, problem = _live(facts)
-    if problem:
-        return problem
+@on_live_site
+def served_by(facts: dict, live: dict):
     servers = []
     for name in ("home", "static", "not_found"):
         for server in dig(live, f"{name}.servers", []) or []:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 
 from checkers.checks.base import Check, failed, passed, unknown
-from checkers.checks.common import settings_problem, setting
+from checkers.checks.common import collectstatic_outcome, setting, settings_problem
 from checkers.facts import dig
 
 MIN_KEY_LENGTH = 50
@@ -176,22 +176,6 @@ def static_root(facts: dict):
     return passed(root=root)
 
 
-def collected(facts: dict):
-    static = dig(facts, "django.static", {})
-    if "error" in static:
-        return unknown("static_error", error=dig(static, "error.message", "?"))
-    root = static.get("root") or "?"
-    if not static.get("root_exists"):
-        return failed("no_root", root=root)
-    if static.get("missing_count"):
-        return failed("missing", root=root, count=static["missing_count"],
-                      examples=", ".join(static.get("missing", [])[:3]))
-    if static.get("outdated_count"):
-        return failed("outdated", root=root, count=static["outdated_count"],
-                      examples=", ".join(static.get("outdated", [])[:3]))
-    return passed(root=root, count=static.get("source_files", 0))
-
-
 def placeholder_gone(facts: dict):
     index = dig(facts, "svs.caddy_root.index_html", {})
     caddy = _caddy_root(facts)
@@ -296,7 +280,7 @@ CHECKS = (
     Check("svs.E008", debug_off, requires=("svs.E007",)),
     Check("svs.E009", allowed_hosts, requires=("svs.E007",)),
     Check("svs.E010", static_root, requires=("svs.E007",)),
-    Check("svs.E011", collected, requires=("svs.E010",)),
+    Check("svs.E011", collectstatic_outcome, requires=("svs.E010",)),
     Check("svs.E012", placeholder_gone, requires=("svs.E001",)),
     Check("svs.E013", account_database, requires=("svs.E007",)),
     Check("svs.E014", migrations, requires=("svs.E013",)),

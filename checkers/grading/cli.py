@@ -21,7 +21,8 @@ from checkers.errors import CheckerError, ExitCode
 from checkers.grading import exports
 from checkers.grading.gradebook import Gradebook, gradebook_path
 from checkers.grading.model import GRADED, PENDING, STATE_LABELS, display_text
-from checkers.report.terminal import plural, points as points_word
+from checkers.report.terminal import points as points_word
+from checkers.texts import plural
 
 DEFAULT_OUT = "hodnoceni"
 MAX_CONCURRENCY = 64

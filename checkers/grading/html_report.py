@@ -12,7 +12,8 @@ from html import escape
 
 from checkers.grading.exports import ClassResult
 from checkers.grading.model import GRADED, STATE_LABELS, STEP_STATUS_LABELS, display_text
-from checkers.report.terminal import plural, points as points_word, when
+from checkers.report.terminal import points as points_word, when
+from checkers.texts import plural
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 RUN_KINDS = {"grade": "hodnocení", "regrade": "přehodnocení uložených faktů"}

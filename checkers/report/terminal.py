@@ -12,17 +12,12 @@ from rich.table import Table
 
 from checkers.checks.base import Status
 from checkers.course import Course, Step
+from checkers.texts import plural
 
 SYMBOLS = {Status.PASSED: ("✔", "green"), Status.FAILED: ("✘", "red"), Status.SKIPPED: ("–", "dim"),
            Status.ERROR: ("?", "yellow")}
 STATE_LABELS = {"passed": ("✔ splněno", "green"), "failed": ("✘ nesplněno", "red"),
                 "error": ("? neověřeno – chyba", "yellow"), "unchecked": ("○ zatím neověřeno", "dim")}
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Czech plural: 1 bod, 2 body, 5 bodů."""
-    word = one if n == 1 else few if 2 <= n <= 4 else many
-    return f"{n} {word}"
 
 
 def points(n: int) -> str:

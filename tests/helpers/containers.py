@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab.vm import pid_alive
+
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "exercises" / "solutions"
 LAYER_FORMAT = "1"  # bump when the way layers are built changes
@@ -482,7 +484,7 @@ def cleanup_stale(log=print) -> None:
         except (OSError, ValueError):
             state_file.unlink(missing_ok=True)
             continue
-        if _pid_alive(int(state.get("pid", 0))):
+        if pid_alive(int(state.get("pid", 0))):
             continue
         log(f"cleaning up a container lab left behind by PID {state.get('pid')}: {state.get('netns')}")
         netns = state["netns"]
@@ -493,7 +495,7 @@ def cleanup_stale(log=print) -> None:
                            env={**os.environ, "KURZ_CGMOUNTS": state["cgmounts"], "LXCPATH": state["lxcpath"]},
                            capture_output=True, timeout=120)
         for pid in state.get("pids", []):
-            if _pid_alive(pid) and "kurz-hang-server" in _cmdline(pid):
+            if pid_alive(pid) and "kurz-hang-server" in _cmdline(pid):
                 with contextlib.suppress(OSError):
                     os.kill(pid, 9)
         for mount in reversed(state.get("mounts", [])):
@@ -510,18 +512,6 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _run(argv: list[str]) -> None:

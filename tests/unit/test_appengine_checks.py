@@ -9,26 +9,19 @@ from pathlib import Path
 import pytest
 
 from checkers.checks.appengine import ignored
-from checkers.course import load_course
 from checkers.probe.appengine import (main_py_facts, redact_app_yaml, requirements_facts, sandbox_env, settings_ast,
                                       settings_files)
-from checkers.session import evaluate
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "facts" / "appengine-good.json"
-
-
-@pytest.fixture(scope="module")
-def course():
-    return load_course()
+from tests.helpers.recorded import recorded_facts, step_results
 
 
 @pytest.fixture
 def facts() -> dict:
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return recorded_facts("appengine-good")
 
 
 def results(course, facts) -> dict:
-    return {r.id: r for r in evaluate(facts, course, [course.step("appengine")])[0].results}
+    return step_results(course, facts, "appengine")
 
 
 def test_recorded_reference_solution_passes(course, facts):

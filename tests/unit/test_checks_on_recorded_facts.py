@@ -5,8 +5,6 @@ VM tier): it passes on the solved VM, and a targeted change of the recorded fact
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 
@@ -15,12 +13,13 @@ from checkers.checks.base import Status
 from checkers.course import load_course
 from checkers.engine import Evaluator
 
-FACTS = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
+from tests.helpers.recorded import recorded_facts
+
 COURSE = load_course()
 
 
 def recorded(name: str) -> dict:
-    return json.loads((FACTS / f"vm-{name}.json").read_text(encoding="utf-8"))
+    return recorded_facts(f"vm-{name}")
 
 
 def status_of(facts: dict, check_id: str) -> tuple[Status, str]:

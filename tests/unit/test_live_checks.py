@@ -3,36 +3,26 @@ with a passing and a failing case, and the client's pure helpers."""
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
-from pathlib import Path
 
 import pytest
 
 from checkers.checks.live import exposed_files, hsts_max_age
-from checkers.course import load_course
-from checkers.session import evaluate
 from checkers.web.cli import fatal_error
 from checkers.web.client import classify, parse_connect_to
 from checkers.web.gather import asset_links, looks_like_file
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "facts" / "live-nginx-good.json"
-
-
-@pytest.fixture(scope="module")
-def course():
-    return load_course()
+from tests.helpers.recorded import recorded_facts, step_results
 
 
 @pytest.fixture
 def facts() -> dict:
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return recorded_facts("live-nginx-good")
 
 
 def results(course, facts) -> dict:
-    run = evaluate(facts, course, [course.step("web")])[0]
-    return {r.id: r for r in run.results}
+    return step_results(course, facts, "web")
 
 
 def put(facts: dict, path: str, value) -> dict:

@@ -4,8 +4,6 @@ permissions as the Caddy user, the domain and unit choice."""
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 import pwd
 import shutil
@@ -14,30 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from checkers.course import load_course
 from checkers.probe import svs as probe_svs
 from checkers.session import evaluate
+
+from tests.helpers.recorded import recorded_facts, step_results
 
 DOMAIN = "kurz.svs.test"
 ROOT = f"/var/caddy.root.d/{DOMAIN}"
 # Recorded by tests/vm/test_svs_profile.py: the SVS-like account in the course VM, deployed with
 # solutions/svs.sh, seen by the probe as that user, plus the live facts of https://kurz.svs.test/.
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "facts" / "svs-vm-good.json"
-GOOD = json.loads(FIXTURE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def course():
-    return load_course()
 
 
 @pytest.fixture
 def facts():
-    return copy.deepcopy(GOOD)
+    return recorded_facts("svs-vm-good")
 
 
 def results(course, facts) -> dict:
-    return {r.id: r for r in evaluate(facts, course, [course.step("svs")])[0].results}
+    return step_results(course, facts, "svs")
 
 
 def test_correct_deployment_passes_every_check(course, facts):

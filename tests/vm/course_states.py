@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.recorded import FACTS_DIR
 from tests.helpers.vm_checker import check_vm, step_statuses
-
-FACTS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
 
 
 @dataclass

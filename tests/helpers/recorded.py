@@ -1,0 +1,20 @@
+"""Facts recorded from real machines (tests/fixtures/facts/) and the checks' verdicts on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from checkers.session import evaluate
+
+FACTS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "facts"
+
+
+def recorded_facts(name: str) -> dict:
+    """A fresh copy of the recording tests/fixtures/facts/NAME.json."""
+    return json.loads((FACTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def step_results(course, facts: dict, step_id: str) -> dict:
+    """check id -> result, for the whole step evaluated on `facts`."""
+    return {r.id: r for r in evaluate(facts, course, [course.step(step_id)])[0].results}
