@@ -202,11 +202,16 @@ def working_directory_denied(facts: dict):
 
 def gunicorn_crashes(facts: dict):
     unit = _app_unit(facts)
-    if not unit or unit.get("active_state") == "active" and not unit.get("n_restarts"):
+    if not unit:
         return None
-    if unit.get("active_state") == "active" and _home_status(facts) not in (502, 503, 504):
-        return None
-    error = _last_attempt_error(_journal(facts, unit))
+    entries = _journal(facts, unit)
+    if unit.get("active_state") == "active":
+        if _home_status(facts) not in (502, 503, 504):
+            return None
+        if not unit.get("n_restarts"):
+            # Caught between a restart and its crash: only the run that is up now can explain the 502.
+            entries = [e for e in entries if entries and e.get("inv") == entries[-1].get("inv")]
+    error = _last_attempt_error(entries)
     if error is None or "working directory" in error:
         return None
     return Finding("doctor.D011", {"unit": unit["name"], "line": error,

@@ -42,12 +42,17 @@ def test_no_color_option_removes_colours(tmp_path, checkers_home):
 
 
 def test_spinner_while_probing_and_ctrl_c_exits_130_quietly(tmp_path, checkers_home):
-    project = make_django_project(tmp_path / "p", extra="import time\ntime.sleep(30)\n")  # a slow app
+    inspecting = tmp_path / "inspecting"  # the slow settings say when the probe has reached them
+    project = make_django_project(tmp_path / "p", extra=f"import pathlib, time\npathlib.Path({str(inspecting)!r}).touch()\n"
+                                                         "time.sleep(30)\n")
     child = spawn(["--target", "local", "--project", str(project), "step1"], checkers_home)
     child.expect("Zkoumám stroj")  # the spinner's text while the probe runs
-    time.sleep(1)
+    deadline = time.monotonic() + 60
+    while not inspecting.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert inspecting.exists(), child.before
     child.sendintr()
     child.expect(pexpect.EOF, timeout=30)
     child.close()
-    assert child.exitstatus == 130
+    assert child.exitstatus == 130, (child.exitstatus, child.signalstatus, child.before)
     assert "Traceback" not in child.before and "KeyboardInterrupt" not in child.before

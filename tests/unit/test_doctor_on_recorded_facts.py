@@ -89,6 +89,29 @@ def test_the_harmless_control_server_line_is_never_the_cause():
     assert "my_projekt" in found[0].evidence and "Control server" not in found[0].evidence
 
 
+def _journal_runs(f, *runs):
+    """The unit's journal as consecutive invocations, each a list of messages."""
+    f["systemd"]["journal"][f["app"]["unit"]] = [{"t": 1.0, "prio": 3, "pid": "1", "inv": f"run{i}", "msg": m}
+                                                for i, run in enumerate(runs) for m in run]
+
+
+def test_a_crash_of_the_run_just_restarted_is_named_before_its_first_automatic_restart():
+    facts = copy.deepcopy(recorded("solved"))
+    _unit(facts).update(active_state="active", n_restarts=0)
+    _journal_runs(facts, ["Started gunicorn.service"], ["Started gunicorn.service", "Traceback (most recent call last):",
+                                                         "ModuleNotFoundError: No module named 'my_projekt'"])
+    _502(facts, 2, "No such file or directory")
+    assert [f.id for f in diagnose(facts)][0] == "doctor.D011"
+
+
+def test_an_old_crash_does_not_explain_a_502_of_the_healthy_run():
+    facts = copy.deepcopy(recorded("solved"))
+    _unit(facts).update(active_state="active", n_restarts=0)
+    _journal_runs(facts, ["ModuleNotFoundError: No module named 'my_projekt'"], ["Started gunicorn.service"])
+    _502(facts, 13, "Permission denied")
+    assert [f.id for f in diagnose(facts)][0] == "doctor.D004"
+
+
 def test_every_diagnosis_has_czech_texts():
     texts = table("diagnoses")
     for entry in texts.values():
