@@ -46,33 +46,34 @@ class Probe:
         started = time.time()
         params = self.params
         systemd = SystemdFacts()
-        # What depends on no other fact starts at once. Django's inspection, the longest part, starts
-        # as soon as the units say how the app runs; the pages through nginx as soon as nginx's
-        # configuration is read, so they overlap the inspection.
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            independent = {name: pool.submit(self.collect, name, func) for name, func in (
-                ("system", system.os_release), ("packages", system.packages), ("nginx", nginx.collect),
-                ("postgres", postgres.collect), ("processes", system.processes), ("listening", system.listening))}
-            units = self.collect("systemd", systemd.collect_units)
-            details = pool.submit(self.collect, "systemd_details", systemd.collect_details, units or {})
-            for env in systemd.private_env.values():
-                self.scrub.update(v for k, v in env.items() if is_secret_name(k) and v)
-            app = self.collect("app", app_mod.resolve, params, units or {}, systemd.private_env,
-                               systemd.private_argv) or {}
-            for key, value in app.get("_env", {}).items():
-                if is_secret_name(key) and value:
-                    self.scrub.add(value)
-            early_host = choose_host(params, {})
-            early = pool.submit(self.collect, "http_pages", lambda: self.http_pages(
-                {"nginx": independent["nginx"].result(), "listening": independent["listening"].result()},
-                early_host))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            futures = {
+                "system": pool.submit(self.collect, "system", system.os_release),
+                "packages": pool.submit(self.collect, "packages", system.packages),
+                "systemd": pool.submit(self.collect, "systemd", systemd.collect),
+                "nginx": pool.submit(self.collect, "nginx", nginx.collect),
+                "postgres": pool.submit(self.collect, "postgres", postgres.collect),
+            }
+            facts = {name: future.result() for name, future in futures.items()}
+        facts["processes"] = self.collect("processes", system.processes)
+        facts["listening"] = self.collect("listening", system.listening)
+        for env in systemd.private_env.values():
+            self.scrub.update(v for k, v in env.items() if is_secret_name(k) and v)
+        app = self.collect("app", app_mod.resolve, params, facts["systemd"] or {}, systemd.private_env,
+                           systemd.private_argv) or {}
+        for key, value in app.get("_env", {}).items():
+            if is_secret_name(key) and value:
+                self.scrub.add(value)
+        facts["app"] = app  # "_env" (values!) is dropped once Django has been inspected with it
+        # The pages through nginx do not depend on Django's facts: ask for them while Django is
+        # being inspected (the probe's two longest parts overlap), for the course's site host.
+        early_host = choose_host(params, {})
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            early = pool.submit(self.collect, "http_pages", self.http_pages, facts, early_host)
             django, scrub = self.collect("django", app_mod.inspect_django, app,
                                          params.get("django_timeout", 90)) or ({}, [])
             found_pages = early.result()
-            facts = {name: future.result() for name, future in independent.items()}
-            facts["systemd"] = {**units, **(details.result() or {})} if units else None
-        app.pop("_env", None)  # the values were needed only to inspect Django as the service runs it
-        facts["app"] = app
+        app.pop("_env", None)
         self.scrub.update(scrub)
         facts["django"] = django
         host = choose_host(params, django)

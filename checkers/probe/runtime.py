@@ -16,8 +16,6 @@ LOCALE_ENV = {
     "PYTHONDONTWRITEBYTECODE": "1",  # the probe must not leave __pycache__ behind
 }
 BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-# Marks the probe's own children, so the process listing taken meanwhile leaves them out.
-CHILD_MARK = "KURZ_PROBE_CHILD"
 
 
 def base_env() -> dict:
@@ -25,7 +23,6 @@ def base_env() -> dict:
     if BASE_PATH not in env["PATH"]:
         env["PATH"] = env["PATH"] + ":" + BASE_PATH
     env.update(LOCALE_ENV)
-    env[CHILD_MARK] = "1"
     return env
 
 

@@ -7,7 +7,7 @@ import pwd
 import socket
 import struct
 
-from checkers.probe.runtime import CHILD_MARK, read_text, run, which
+from checkers.probe.runtime import read_text, run, which
 
 WATCHED_PACKAGES = ("nginx", "nginx-core", "nginx-light", "nginx-full", "postgresql", "postgresql-15",
                     "postgresql-client", "caddy", "python3", "python3-venv", "git", "sudo")
@@ -71,7 +71,7 @@ def processes() -> list:
             continue
         argv = [part for part in raw.split("\0") if part]
         joined = " ".join(argv)
-        if not any(word in joined for word in INTERESTING_PROCESSES) or _probe_child(entry):
+        if not any(word in joined for word in INTERESTING_PROCESSES):
             continue
         status = read_text("/proc/%s/status" % entry) or ""
         uid = ppid = None
@@ -90,14 +90,6 @@ def processes() -> list:
             "argv": argv[:40], "started": started, "cwd": _cwd(entry),
         })
     return found
-
-
-def _probe_child(pid: str) -> bool:
-    try:
-        with open("/proc/%s/environ" % pid, "rb") as handle:
-            return (CHILD_MARK + "=1").encode() in handle.read().split(b"\0")
-    except OSError:
-        return False
 
 
 def _cwd(pid: str) -> str | None:

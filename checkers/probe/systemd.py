@@ -130,13 +130,6 @@ class SystemdFacts:
         self.private_argv = {}  # unit -> ExecStart argv before redaction, never emitted
 
     def collect(self) -> dict:
-        """Both phases at once (for callers that do not overlap them with other work)."""
-        facts = self.collect_units()
-        facts.update(self.collect_details(facts))
-        return facts
-
-    def collect_units(self) -> dict:
-        """The units' state and configuration: what deciding how the app runs needs (fast)."""
         if not which("systemctl") or not os.path.isdir("/run/systemd/system"):
             return {"available": False, "units": {}, "app_units": []}
         app_units = find_app_units()
@@ -158,14 +151,6 @@ class SystemdFacts:
         instances = show(sorted(set(i for i in postgres_instances if i.startswith("postgresql@"))))
         for name, props in instances.items():
             units[name] = self._unit_facts(name, props)
-        return {"available": True, "app_units": app_units, "units": units}
-
-    @staticmethod
-    def collect_details(unit_facts: dict) -> dict:
-        """The slower part (unit verification, journals, default target), run while Django is inspected."""
-        if not unit_facts.get("available"):
-            return {}
-        app_units, units = unit_facts["app_units"], unit_facts["units"]
         verify = {}
         for name in app_units:
             fragment = units.get(name, {}).get("fragment_path")
@@ -174,6 +159,9 @@ class SystemdFacts:
                 verify[name] = {"rc": res.rc, "output": (res.out + res.err).strip()[-3000:]}
         journal_units = app_units + [n for n in units if n.endswith(".socket")]
         return {
+            "available": True,
+            "app_units": app_units,
+            "units": units,
             "verify": verify,
             "journal": journal(journal_units),
             "default_target": run(["systemctl", "get-default"]).out.strip(),
