@@ -13,7 +13,7 @@ import pytest
 from lab.build import ensure_image
 from lab.errors import LabError
 from lab.paths import REPO_ROOT
-from lab.vm import VM, _pid_alive
+from lab.vm import VM, pid_alive
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_vm_that_never_answers_ssh_times_out_with_serial_log(lab_home):
     assert "neodpověděl přes SSH" in err.value.message
     assert "konec sériové konzole" in err.value.message
     pid = machine.pid
-    assert pid is None or not _pid_alive(pid)
+    assert pid is None or not pid_alive(pid)
     assert not machine.overlay.exists()
 
 
