@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -16,7 +17,13 @@ def spawn(args: list[str], home, columns: int = 120) -> pexpect.spawn:
     env = {**os.environ, "CHECKERS_HOME": str(home), "TERM": "xterm-256color", "COLUMNS": str(columns)}
     env.pop("NO_COLOR", None)
     return pexpect.spawn(sys.executable, ["-m", "checkers", *args], cwd=str(REPO), env=env, encoding="utf-8",
-                         timeout=120, dimensions=(40, columns))
+                         timeout=120, dimensions=(40, columns), preexec_fn=_as_in_a_terminal)
+
+
+def _as_in_a_terminal():
+    # A test run started in the background (CI, `cmd &`) inherits SIGINT ignored, and so would the
+    # CLI; a student's terminal gives it the default, which is what Ctrl-C must be tested against.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_colours_symbols_and_summary_in_a_terminal(tmp_path, checkers_home):
