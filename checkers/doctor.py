@@ -210,7 +210,7 @@ def gunicorn_crashes(facts: dict):
             return None
         if not unit.get("n_restarts"):
             # Caught between a restart and its crash: only the run that is up now can explain the 502.
-            entries = [e for e in entries if entries and e.get("inv") == entries[-1].get("inv")]
+            entries = [e for e in entries if e.get("inv") == entries[-1].get("inv")] if entries else []
     error = _last_attempt_error(entries)
     if error is None or "working directory" in error:
         return None
