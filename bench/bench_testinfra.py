@@ -1,5 +1,6 @@
 """Benchmark (issue 4): our one-probe checker vs. the same checks of step7–step10 written the
-naive way with pytest-testinfra (one remote command per assertion), against the same running VM.
+naive way with pytest-testinfra (one remote command per assertion, every check id of those steps
+covered), against the same running VM.
 
     .venv/bin/python bench/bench_testinfra.py --ssh-config PATH [--repeat 3]
 
@@ -22,43 +23,77 @@ import testinfra
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from checkers.course import load_course  # noqa: E402
 from tests.helpers.cli import run_cli  # noqa: E402
 
 STEPS = ["step7", "step8", "step9", "step10"]
+COURSE = load_course()
+STEP_CHECKS = [check_id for step in COURSE.steps if step.id in STEPS for check_id in step.checks]
 
 
-def naive_checks(host) -> list[bool]:
-    """The step7–step10 checks as a testinfra user would write them."""
-    project = "/srv/my_project"
-    results = []
-    nginx = host.service("nginx")
-    results += [host.package("nginx").is_installed, nginx.is_running, nginx.is_enabled]
-    results.append(host.run("nginx -t").rc == 0)
-    results.append(host.file("/etc/nginx/sites-available/my_project").exists)
-    results.append(host.file("/etc/nginx/sites-enabled/my_project").is_symlink)
-    results.append(host.file("/etc/nginx/sites-enabled/my_project").linked_to == "/etc/nginx/sites-available/my_project")
-    results.append("my_project" in host.file("/etc/nginx/sites-available/my_project").content_string)
-    results.append(host.run("curl -s -o /dev/null -w %{http_code} http://127.0.0.1/static/galerie/styl.css").stdout == "200")
-    results.append(host.run("curl -s -o /dev/null -w %{http_code} http://127.0.0.1/media/obrazky/ukazka.svg").stdout == "200")
-    results.append(host.file(f"{project}/.venv/bin/gunicorn").exists)
-    results.append(host.socket("unix:///tmp/gunicorn.sock").is_listening)
-    results.append(host.run("curl -s --unix-socket /tmp/gunicorn.sock -o /dev/null -w %{http_code} -H 'Host: 127.0.0.1' http://x/").stdout == "200")
-    results.append(host.run("curl -s -o /dev/null -w %{http_code} http://127.0.0.1/").stdout == "200")
-    gunicorn = host.service("gunicorn")
-    results += [gunicorn.is_valid, gunicorn.is_enabled, gunicorn.is_running]
-    props = gunicorn.systemd_properties
-    results.append(props.get("User") not in ("", "root"))
-    results.append(props.get("Restart") == "on-failure")
-    results.append(host.run(f"sudo -u www-data test -x {project}").rc == 0)
-    results.append(host.run(f"sudo -u www-data test -w {project}/media").rc == 0)
-    results.append(host.package("postgresql").is_installed)
-    results.append(host.service("postgresql").is_running)
-    results.append(host.run("sudo -u postgres psql -tAc \"select 1 from pg_database where datname='myproject'\"").stdout.strip() == "1")
-    results.append(host.run("sudo -u postgres psql -tAc \"select pg_get_userbyid(datdba) from pg_database where datname='myproject'\"").stdout.strip() == "myprojectuser")
-    results.append(host.run(f"{project}/.venv/bin/pip show psycopg2-binary").rc == 0)
-    results.append(host.run(f"cd {project} && .venv/bin/python -c \"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','my_project.settings'); django.setup(); from django.conf import settings; print(settings.DATABASES['default']['ENGINE'])\"").stdout.strip().endswith("postgresql"))
-    results.append(host.run(f"cd {project} && .venv/bin/python manage.py migrate --check").rc == 0)
-    return results
+PROJECT = "/srv/my_project"
+STATIC_FILE = "galerie/styl.css"
+MEDIA_FILE = "obrazky/ukazka.svg"
+DJANGO = (f"cd {PROJECT} && .venv/bin/python -c \"import django, os; "
+          "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'my_project.settings'); django.setup(); ")
+
+
+def naive_checks(host) -> dict[str, list[bool]]:
+    """Every check of step7–step10 (by our check id) as a testinfra user would write it: one
+    remote command per assertion, the course's file names and paths written in."""
+    curl = "curl -s -o /dev/null -w %{http_code} "
+    nginx, gunicorn, postgresql = host.service("nginx"), host.service("gunicorn"), host.service("postgresql")
+    site = host.file("/etc/nginx/sites-enabled/my_project")
+    props = {}
+
+    def served(url: str, path: str, css: bool) -> list[bool]:
+        headers = host.run(f"curl -sI http://127.0.0.1{url}").stdout.lower()
+        return [host.run(curl + f"http://127.0.0.1{url}").stdout == "200",
+                "server: nginx" in headers and "x-frame-options" not in headers,  # nginx, not Django
+                not css or "content-type: text/css" in headers,
+                host.file(path).sha256sum == host.run(f"curl -s http://127.0.0.1{url} | sha256sum").stdout.split()[0]]
+
+    checks = {
+        "nginx.E001": lambda: [host.package("nginx").is_installed],
+        "nginx.E002": lambda: [nginx.is_running],
+        "nginx.E003": lambda: [nginx.is_enabled],
+        "nginx.E004": lambda: [host.run("nginx -t").rc == 0],
+        "nginx.E005": lambda: [host.file("/etc/nginx/sites-available/my_project").exists, site.is_symlink,
+                               site.linked_to == "/etc/nginx/sites-available/my_project"],
+        "nginx.E006": lambda: ["Welcome to nginx" not in host.run("curl -s http://127.0.0.1/").stdout],
+        "nginx.E007": lambda: served(f"/static/{STATIC_FILE}", f"{PROJECT}/static/{STATIC_FILE}", css=True),
+        "nginx.E008": lambda: served(f"/media/{MEDIA_FILE}", f"{PROJECT}/media/{MEDIA_FILE}", css=False),
+        "gunicorn.E001": lambda: [host.file(f"{PROJECT}/.venv/bin/gunicorn").exists],
+        "gunicorn.E002": lambda: [host.socket("unix:///tmp/gunicorn.sock").is_listening, host.run(
+            "curl -s --unix-socket /tmp/gunicorn.sock -o /dev/null -w %{http_code} -H 'Host: 127.0.0.1' http://x/"
+        ).stdout == "200"],
+        "gunicorn.E003": lambda: [host.run(curl + "http://127.0.0.1/").stdout == "200"],
+        "systemd.E001": lambda: [gunicorn.is_valid],
+        "systemd.E002": lambda: [gunicorn.is_enabled],
+        "systemd.E003": lambda: [gunicorn.is_running],
+        "systemd.E004": lambda: [props.setdefault("p", gunicorn.systemd_properties).get("User") not in ("", "root")],
+        "systemd.E005": lambda: [host.run(f"sudo -u www-data test -x {PROJECT}").rc == 0],
+        "systemd.E006": lambda: [props.setdefault("p", gunicorn.systemd_properties).get("Restart") == "on-failure"],
+        "systemd.E007": lambda: [postgresql.is_enabled,
+                                 host.run("systemctl get-default").stdout.strip() in ("multi-user.target",
+                                                                                      "graphical.target")],
+        "systemd.E008": lambda: [host.run(f"sudo -u www-data test -w {PROJECT}/media").rc == 0],
+        "postgres.E001": lambda: [host.package("postgresql").is_installed],
+        "postgres.E002": lambda: [postgresql.is_running],
+        "postgres.E003": lambda: [host.run("sudo -u postgres psql -tAc \"select 1 from pg_database "
+                                           "where datname='myproject'\"").stdout.strip() == "1"],
+        "postgres.E004": lambda: [host.run("sudo -u postgres psql -tAc \"select pg_get_userbyid(datdba) "
+                                           "from pg_database where datname='myproject'\"").stdout.strip()
+                                  == "myprojectuser"],
+        "postgres.E005": lambda: [host.run(f"{PROJECT}/.venv/bin/pip show psycopg2-binary").rc == 0],
+        "postgres.E006": lambda: [host.run(DJANGO + "from django.conf import settings; "
+                                           "print(settings.DATABASES['default']['ENGINE'])\"").stdout.strip()
+                                  .endswith("postgresql")],
+        "postgres.E007": lambda: [host.run(DJANGO + "from django.db import connection; "
+                                           "connection.ensure_connection()\"").rc == 0],
+        "postgres.E008": lambda: [host.run(f"cd {PROJECT} && .venv/bin/python manage.py migrate --check").rc == 0],
+    }
+    return {check_id: check() for check_id, check in checks.items()}
 
 
 def run_testinfra(ssh_config: str) -> tuple[float, int, int, int]:
@@ -75,7 +110,11 @@ def run_testinfra(ssh_config: str) -> tuple[float, int, int, int]:
     start = time.perf_counter()
     results = naive_checks(host)
     elapsed = time.perf_counter() - start
-    return elapsed, counter["n"], sum(results), len(results)
+    covered = [check_id for check_id in STEP_CHECKS if check_id in results]
+    if covered != STEP_CHECKS:
+        raise SystemExit(f"the naive implementation misses checks: {sorted(set(STEP_CHECKS) - set(covered))}")
+    assertions = [ok for oks in results.values() for ok in oks]
+    return elapsed, counter["n"], sum(assertions), len(assertions)
 
 
 def run_ours(ssh_config: str, home: Path) -> tuple[float, int]:
@@ -104,8 +143,8 @@ def main() -> None:
     ours_cmds = ours[-1][1]
     naive_cmds = naive[-1][1]
     print(f"ours (all steps, 1 probe):        {ours_time:8.2f} s  {ours_cmds:4d} remote command(s)")
-    print(f"testinfra (step7–10 only, naive): {naive_time:8.2f} s  {naive_cmds:4d} remote commands "
-          f"({naive[-1][2]} of {naive[-1][3]} assertions true)")
+    print(f"testinfra (step7–10, naive):      {naive_time:8.2f} s  {naive_cmds:4d} remote commands "
+          f"({len(STEP_CHECKS)} checks, {naive[-1][2]} of {naive[-1][3]} assertions true)")
     print(f"remote commands: testinfra / ours = {naive_cmds / ours_cmds:.1f}×")
     print(f"wall time:       testinfra / ours = {naive_time / ours_time:.1f}×")
 

@@ -26,12 +26,14 @@ REMOTE_COMMAND = (
 )
 
 LOADER = '''
-import importlib.abc, importlib.util, json, sys
+import importlib.machinery, json, sys
 
-class _ProbeImporter(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+# A finder and loader by protocol, not by importlib.abc's classes: importing importlib.abc pulls in
+# importlib.resources, pathlib and tempfile, a sixth of the probe's own start-up.
+class _ProbeImporter:
     def find_spec(self, fullname, path=None, target=None):
         if fullname in _SOURCES:
-            return importlib.util.spec_from_loader(fullname, self, is_package=fullname in _PACKAGES)
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=fullname in _PACKAGES)
         return None
 
     def create_module(self, spec):

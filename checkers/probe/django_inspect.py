@@ -6,15 +6,19 @@ Everything the project prints while importing goes to stderr.
 """
 
 import ast
+import gc
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 import traceback
 
 STARTED = time.monotonic()
+# A short-lived process: the cyclic garbage collector would only slow down Django's imports.
+gc.disable()
 
 IGNORE_PATTERNS = ["CVS", ".*", "*~"]  # collectstatic's defaults
 # Values copied from tutorials instead of generated (compared here, never sent anywhere).
@@ -235,19 +239,31 @@ def database_facts(settings, scrub):
     return facts
 
 
-def package_versions():
-    try:
-        from importlib import metadata
-    except ImportError:
-        return {}
-    versions = {}
-    for name in ("Django", "gunicorn", "psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "whitenoise",
-                 "uvicorn", "uwsgi"):
+WATCHED_DISTRIBUTIONS = ("Django", "gunicorn", "psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary", "whitenoise",
+                         "uvicorn", "uwsgi")
+
+
+def normalized(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def package_versions(wanted=WATCHED_DISTRIBUTIONS):
+    """Versions of the distributions that matter, from the names of their metadata directories
+    ("{name}-{version}.dist-info", PEP 376/427; "….egg-info" of older installs). Reading names is
+    enough and costs a directory listing; importlib.metadata would parse nine METADATA files after
+    scanning the path nine times (a tenth of the whole inspection on the course VM)."""
+    found = {}
+    for entry in sys.path:
         try:
-            versions[name] = metadata.version(name)
-        except Exception:
-            versions[name] = None
-    return versions
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                project, _, rest = name.rpartition(".")[0].partition("-")
+                version = rest.split("-py")[0]
+                found.setdefault(normalized(project), version or None)
+    return {name: found.get(normalized(name)) for name in wanted}
 
 
 def inspect(params):

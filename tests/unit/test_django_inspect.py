@@ -1,0 +1,35 @@
+"""The Django inspection's own helpers, on this test run's real interpreter and files."""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+
+from checkers.probe import django_inspect
+
+INSTALLED_HERE = ("pytest", "PyYAML", "python-vagrant", "jupyter-book", "sphinxcontrib-mermaid", "MarkupSafe",
+                  "pexpect")
+
+
+def test_package_versions_agree_with_importlib_metadata():
+    wanted = INSTALLED_HERE + ("surely-not-installed-kurz",)
+    expected = {}
+    for name in wanted:
+        try:
+            expected[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            expected[name] = None
+    assert expected["pytest"] and expected["surely-not-installed-kurz"] is None
+    assert django_inspect.package_versions(wanted) == expected
+
+
+def test_package_versions_read_old_and_new_metadata_directory_names(tmp_path, monkeypatch):
+    for name in ("Django-4.2.16.dist-info", "psycopg2_binary-2.9.9.dist-info", "gunicorn-21.2.0-py3.11.egg-info",
+                 "my_project.egg-info", "README.txt"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(tmp_path)])
+    versions = django_inspect.package_versions()
+    assert versions["Django"] == "4.2.16"
+    assert versions["psycopg2-binary"] == "2.9.9"
+    assert versions["gunicorn"] == "21.2.0"
+    assert versions["psycopg2"] is None and versions["whitenoise"] is None
