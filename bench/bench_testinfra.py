@@ -12,6 +12,7 @@ Prints wall times, remote command counts and the ratios, measured side by side i
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -44,7 +45,7 @@ def naive_checks(host) -> dict[str, list[bool]]:
     curl = "curl -s -o /dev/null -w %{http_code} "
     nginx, gunicorn, postgresql = host.service("nginx"), host.service("gunicorn"), host.service("postgresql")
     site = host.file("/etc/nginx/sites-enabled/my_project")
-    props = {}
+    properties = functools.cache(lambda: gunicorn.systemd_properties)  # one `systemctl show` for two checks
 
     def served(url: str, path: str, css: bool) -> list[bool]:
         headers = host.run(f"curl -sI http://127.0.0.1{url}").stdout.lower()
@@ -71,9 +72,9 @@ def naive_checks(host) -> dict[str, list[bool]]:
         "systemd.E001": lambda: [gunicorn.is_valid],
         "systemd.E002": lambda: [gunicorn.is_enabled],
         "systemd.E003": lambda: [gunicorn.is_running],
-        "systemd.E004": lambda: [props.setdefault("p", gunicorn.systemd_properties).get("User") not in ("", "root")],
+        "systemd.E004": lambda: [properties().get("User") not in ("", "root")],
         "systemd.E005": lambda: [host.run(f"sudo -u www-data test -x {PROJECT}").rc == 0],
-        "systemd.E006": lambda: [props.setdefault("p", gunicorn.systemd_properties).get("Restart") == "on-failure"],
+        "systemd.E006": lambda: [properties().get("Restart") == "on-failure"],
         "systemd.E007": lambda: [postgresql.is_enabled,
                                  host.run("systemctl get-default").stdout.strip() in ("multi-user.target",
                                                                                       "graphical.target")],
