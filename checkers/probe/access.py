@@ -2,57 +2,52 @@
 
 from __future__ import annotations
 
+import errno
 import grp
 import json
 import os
 import pwd
+import signal
+import socket
 import stat
-import sys
 
-from checkers.probe.runtime import is_root, run
+from checkers.probe.runtime import is_root
 
-# Runs as the user under test; stdlib only; prints one JSON list.
-CHILD = r"""
-import json, os, socket, sys
-results = []
-for item in json.loads(sys.argv[1]):
-    path, need = item["path"], item["need"]
-    res = {"path": path, "need": need, "ok": False, "error": None, "denied_at": None}
-    parts = [p for p in path.split("/") if p]
-    current = "/"
-    for part in parts[:-1]:
-        current = os.path.join(current, part)
-        if os.path.isdir(current) and not os.access(current, os.X_OK):
-            res["denied_at"] = current
-            break
-    try:
-        if need == "traverse":
-            os.stat(path)
-            res["ok"] = True
-        elif need == "read":
-            if os.path.isdir(path):
-                os.listdir(path)
-            else:
-                open(path, "rb").close()
-            res["ok"] = True
-        elif need == "write":
-            res["ok"] = os.access(path, os.W_OK | os.X_OK) if os.path.isdir(path) else os.access(path, os.W_OK)
-            if not res["ok"]:
-                res["error"] = "EACCES"
-        elif need == "connect":
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(3)
-            try:
-                s.connect(path)
+def check_items(items: list) -> list:
+    """The access tests themselves, run by the user under test."""
+    results = []
+    for item in items:
+        path, need = item["path"], item["need"]
+        res = {"path": path, "need": need, "ok": False, "error": None, "denied_at": None}
+        current = "/"
+        for part in [p for p in path.split("/") if p][:-1]:
+            current = os.path.join(current, part)
+            if os.path.isdir(current) and not os.access(current, os.X_OK):
+                res["denied_at"] = current
+                break
+        try:
+            if need == "traverse":
+                os.stat(path)
                 res["ok"] = True
-            finally:
-                s.close()
-    except OSError as exc:
-        import errno
-        res["error"] = errno.errorcode.get(exc.errno, str(exc.errno))
-    results.append(res)
-print(json.dumps(results))
-"""
+            elif need == "read":
+                if os.path.isdir(path):
+                    os.listdir(path)
+                else:
+                    open(path, "rb").close()
+                res["ok"] = True
+            elif need == "write":
+                res["ok"] = os.access(path, os.W_OK | os.X_OK) if os.path.isdir(path) else os.access(path, os.W_OK)
+                if not res["ok"]:
+                    res["error"] = "EACCES"
+            elif need == "connect":
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock.settimeout(3)
+                    sock.connect(path)
+                res["ok"] = True
+        except OSError as exc:
+            res["error"] = errno.errorcode.get(exc.errno, str(exc.errno))
+        results.append(res)
+    return results
 
 
 def describe(path: str) -> dict | None:
@@ -88,17 +83,42 @@ def describe_chain(path: str) -> list:
 
 
 def test_as(user: str, items: list) -> dict:
-    """Run the access tests as `user`; {'user', 'results': [...]} or {'error'}."""
+    """Run the access tests as `user`; {'user', 'results': [...]} or {'user', 'error'}."""
     if not items:
         return {"user": user, "results": []}
     try:
-        pwd.getpwnam(user)
+        entry = pwd.getpwnam(user)
     except KeyError:
         return {"user": user, "error": "unknown-user"}
-    if not is_root() and pwd.getpwuid(os.geteuid()).pw_name != user:
+    if os.geteuid() == entry.pw_uid:
+        return {"user": user, "results": check_items(items)}
+    if not is_root():
         return {"user": user, "error": "needs-root"}
-    result = run([sys.executable, "-I", "-c", CHILD, json.dumps(items)], user=user, timeout=15, cwd="/")
+    return {"user": user, **_forked_as(entry, items)}
+
+
+def _forked_as(entry: pwd.struct_passwd, items: list, time_limit: int = 15) -> dict:
+    """check_items() in a forked child that has become the user: the kernel's own answer, without
+    starting another interpreter (~0.3 s each on an emulated VM). Called with no other thread running."""
+    groups = os.getgrouplist(entry.pw_name, entry.pw_gid)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.alarm(time_limit)
+            os.close(read_end)
+            os.setgroups(groups)
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(json.dumps(check_items(items)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
     try:
-        return {"user": user, "results": json.loads(result.out)}
+        return {"results": json.loads(data)}
     except ValueError:
-        return {"user": user, "error": (result.err or result.out)[-300:]}
+        return {"error": "the access test as %s ended without a result" % entry.pw_name}

@@ -173,7 +173,8 @@ def inspect_django(app: dict, timeout: float) -> tuple:
     env.update(app.get("_env", {}))
     if app.get("settings_module"):
         env.setdefault("DJANGO_SETTINGS_MODULE", app["settings_module"])
-    params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module")}
+    params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module"),
+              "time_limit": int(timeout)}
     source = module_source("checkers.probe.django_inspect")
     result = run([app["interpreter"], "-B", "-c", source, json.dumps(params)], timeout=timeout, user=user,
                  env=env, cwd=app["project_dir"] if app.get("exists") else "/")

@@ -46,33 +46,41 @@ class Probe:
         started = time.time()
         params = self.params
         systemd = SystemdFacts()
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            futures = {
+        # The processes and sockets first, while nothing of the probe's own is running.
+        facts = {"processes": self.collect("processes", system.processes),
+                 "listening": self.collect("listening", system.listening)}
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            # Django's inspection is the probe's longest part: start it as soon as the units tell
+            # how the app runs, and gather everything else meanwhile. What our own requests and
+            # Django's connection add to (the unit's journal, PostgreSQL's log) is read before them.
+            nginx_done = pool.submit(self.collect, "nginx", nginx.collect)
+            postgres_logs = pool.submit(self.collect, "postgres_logs", postgres.read_logs)
+            units = self.collect("systemd", systemd.collect_units) or {}
+            journal_done = pool.submit(self.collect, "systemd_journal", systemd.journal_of, units)
+            later = {
                 "system": pool.submit(self.collect, "system", system.os_release),
                 "packages": pool.submit(self.collect, "packages", system.packages),
-                "systemd": pool.submit(self.collect, "systemd", systemd.collect),
-                "nginx": pool.submit(self.collect, "nginx", nginx.collect),
-                "postgres": pool.submit(self.collect, "postgres", postgres.collect),
+                "verify": pool.submit(self.collect, "systemd_verify", systemd.verify, units),
+                "postgres": pool.submit(self.collect, "postgres", postgres.collect, postgres_logs.result() or {}),
             }
-            facts = {name: future.result() for name, future in futures.items()}
-        facts["processes"] = self.collect("processes", system.processes)
-        facts["listening"] = self.collect("listening", system.listening)
-        for env in systemd.private_env.values():
-            self.scrub.update(v for k, v in env.items() if is_secret_name(k) and v)
-        app = self.collect("app", app_mod.resolve, params, facts["systemd"] or {}, systemd.private_env,
-                           systemd.private_argv) or {}
-        for key, value in app.get("_env", {}).items():
-            if is_secret_name(key) and value:
-                self.scrub.add(value)
-        facts["app"] = app  # "_env" (values!) is dropped once Django has been inspected with it
-        # The pages through nginx do not depend on Django's facts: ask for them while Django is
-        # being inspected (the probe's two longest parts overlap), for the course's site host.
-        early_host = choose_host(params, {})
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            early = pool.submit(self.collect, "http_pages", self.http_pages, facts, early_host)
+            for env in systemd.private_env.values():
+                self.scrub.update(v for k, v in env.items() if is_secret_name(k) and v)
+            app = self.collect("app", app_mod.resolve, params, units, systemd.private_env, systemd.private_argv) or {}
+            for key, value in app.get("_env", {}).items():
+                if is_secret_name(key) and value:
+                    self.scrub.add(value)
+            facts["app"] = app  # "_env" (values!) is dropped once Django has been inspected with it
+            # The pages through nginx do not depend on Django's facts: ask for them during the
+            # inspection, for the course's site host, once the journal has been read.
+            early_host = choose_host(params, {})
+            pages_done = pool.submit(self.collect, "http_pages", self.http_pages_after, journal_done, nginx_done,
+                                     facts["listening"], early_host)
             django, scrub = self.collect("django", app_mod.inspect_django, app,
                                          params.get("django_timeout", 90)) or ({}, [])
-            found_pages = early.result()
+            found_pages = pages_done.result()
+            facts["nginx"] = nginx_done.result()
+            facts.update({name: future.result() for name, future in later.items() if name != "verify"})
+            facts["systemd"] = dict(units, journal=journal_done.result() or {}, verify=later["verify"].result() or {})
         app.pop("_env", None)
         self.scrub.update(scrub)
         facts["django"] = django
@@ -143,6 +151,10 @@ class Probe:
         if any(row["port"] == 80 for row in listening.get("tcp", [])):
             return {"kind": "tcp", "host": "127.0.0.1", "port": 80}
         return None
+
+    def http_pages_after(self, journal_done, nginx_done, listening, host: str) -> dict:
+        journal_done.result()
+        return self.http_pages({"nginx": nginx_done.result(), "listening": listening}, host)
 
     def http_pages(self, facts: dict, host: str) -> dict:
         config = (facts.get("nginx") or {}).get("config") or {}
@@ -228,6 +240,8 @@ def main(params: dict) -> None:
     sys.stdout.write(json.dumps(facts, ensure_ascii=False, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # the facts are out: skip the interpreter's teardown (slow on an emulated VM)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,16 @@ QUERY = (
 )
 
 
-def collect() -> dict:
+def read_logs() -> dict:
+    """The server log's tail. Read before Django's inspection connects, so that what the log says
+    is about the app's own attempts, never about the probe's."""
+    return {path: tail_lines(path, 60) for path in sorted(glob.glob("/var/log/postgresql/postgresql-*-main.log"))[-1:]}
+
+
+def collect(logs: dict) -> dict:
     if not which("psql"):
         return {"client": False}
-    facts = {"client": True, "logs": {}}
-    for path in sorted(glob.glob("/var/log/postgresql/postgresql-*-main.log"))[-1:]:
-        facts["logs"][path] = tail_lines(path, 60)
+    facts = {"client": True, "logs": logs}
     if not is_root():
         facts["error"] = "needs-root"
         return facts

@@ -129,43 +129,43 @@ class SystemdFacts:
         self.private_env = {}  # unit -> {name: value}, never emitted
         self.private_argv = {}  # unit -> ExecStart argv before redaction, never emitted
 
-    def collect(self) -> dict:
+    def collect_units(self) -> dict:
+        """The units' state: all the app's resolution needs, so it comes first and alone."""
         if not which("systemctl") or not os.path.isdir("/run/systemd/system"):
             return {"available": False, "units": {}, "app_units": []}
         app_units = find_app_units()
-        shown = show(app_units + [u[:-8] + ".socket" for u in app_units] + list(SYSTEM_SERVICES))
-        extra = []
-        for name in app_units:
-            for trigger in shown.get(name, {}).get("TriggeredBy", "").split():
-                if trigger not in shown:
-                    extra.append(trigger)
-        shown.update(show(extra))
-        postgres_instances = [u for u in shown.get("postgresql.service", {}).get("Triggers", "").split()]
+        instances = sorted(os.path.basename(path) for path in
+                           glob.glob("/etc/systemd/system/multi-user.target.wants/postgresql@*.service"))
+        shown = show(app_units + [u[:-8] + ".socket" for u in app_units] + list(SYSTEM_SERVICES) + instances)
+        # Units named only by the others (a differently named socket, PostgreSQL's clusters): usually none.
+        extra = [trigger for name in app_units for trigger in shown.get(name, {}).get("TriggeredBy", "").split()]
+        extra += [u for u in shown.get("postgresql.service", {}).get("Triggers", "").split() if u.startswith("postgresql@")]
+        shown.update(show(sorted(set(u for u in extra if u not in shown))))
         units = {}
         for name, props in shown.items():
-            if props.get("LoadState") == "not-found" and name not in app_units:
+            if props.get("LoadState") == "not-found" and name not in app_units and not name.startswith("postgresql@"):
                 continue
             units[name] = self._unit_facts(name, props)
-        for name in glob.glob("/etc/systemd/system/multi-user.target.wants/postgresql@*.service"):
-            postgres_instances.append(os.path.basename(name))
-        instances = show(sorted(set(i for i in postgres_instances if i.startswith("postgresql@"))))
-        for name, props in instances.items():
-            units[name] = self._unit_facts(name, props)
-        verify = {}
-        for name in app_units:
-            fragment = units.get(name, {}).get("fragment_path")
+        return {"available": True, "app_units": app_units, "units": units}
+
+    @staticmethod
+    def journal_of(units_facts: dict) -> dict:
+        """The app units' and sockets' journal (read before the probe's own requests add to it)."""
+        if not units_facts.get("available"):
+            return {}
+        units = units_facts["units"]
+        return journal(units_facts["app_units"] + [n for n in units if n.endswith(".socket")])
+
+    @staticmethod
+    def verify(units_facts: dict) -> dict:
+        """`systemd-analyze verify` of each app unit (slow: it loads every unit; off the critical path)."""
+        verified = {}
+        for name in units_facts.get("app_units", []):
+            fragment = units_facts["units"].get(name, {}).get("fragment_path")
             if fragment:
                 res = run(["systemd-analyze", "verify", fragment], timeout=20)
-                verify[name] = {"rc": res.rc, "output": (res.out + res.err).strip()[-3000:]}
-        journal_units = app_units + [n for n in units if n.endswith(".socket")]
-        return {
-            "available": True,
-            "app_units": app_units,
-            "units": units,
-            "verify": verify,
-            "journal": journal(journal_units),
-            "default_target": run(["systemctl", "get-default"]).out.strip(),
-        }
+                verified[name] = {"rc": res.rc, "output": (res.out + res.err).strip()[-3000:]}
+        return verified
 
     def _unit_facts(self, name: str, props: dict) -> dict:
         env = parse_environment(props.get("Environment", ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import metadata
 
@@ -33,3 +34,21 @@ def test_package_versions_read_old_and_new_metadata_directory_names(tmp_path, mo
     assert versions["psycopg2-binary"] == "2.9.9"
     assert versions["gunicorn"] == "21.2.0"
     assert versions["psycopg2"] is None and versions["whitenoise"] is None
+
+
+def test_forked_work_returns_its_result_and_the_secrets_it_met():
+    scrub = ["known"]
+
+    def work():
+        scrub.append("child-secret")
+        return {"connect": {"ok": True}}, 0.25
+
+    wait = django_inspect.forked(work, scrub, time_limit=30)
+    assert wait() == ({"connect": {"ok": True}}, 0.25)
+    assert scrub == ["known", "child-secret"]
+
+
+def test_a_forked_child_that_dies_is_reported_not_waited_for_forever():
+    wait = django_inspect.forked(lambda: os._exit(3), [], time_limit=30)
+    result, seconds = wait()
+    assert result["error"]["type"] == "ChildDied" and seconds == 0
