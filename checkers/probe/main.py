@@ -12,6 +12,7 @@ import os
 import pwd
 import re
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +50,7 @@ class Probe:
         # The processes and sockets first, while nothing of the probe's own is running.
         facts = {"processes": self.collect("processes", system.processes),
                  "listening": self.collect("listening", system.listening)}
-        with ThreadPoolExecutor(max_workers=6) as pool:
+        with ThreadPoolExecutor(max_workers=6, initializer=yield_to_django) as pool:
             # Django's inspection is the probe's longest part: start it as soon as the units tell
             # how the app runs, and gather everything else meanwhile. What our own requests and
             # Django's connection add to (the unit's journal, PostgreSQL's log) is read before them.
@@ -177,6 +178,15 @@ class Probe:
                                                              retries=1)
             out["upstream"] = upstream
         return out
+
+
+def yield_to_django() -> None:
+    """Lower this worker thread's priority (and its children's): on a busy target the scheduler
+    then favours Django's inspection, the probe's critical path, over the collectors meanwhile."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
 
 
 def choose_host(params: dict, django: dict) -> str:
