@@ -133,12 +133,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ssh-config", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="seconds of rest before every measured run (the emulated VM finishes the last one's "
+                             "session and log work meanwhile, so neither side pays for the other)")
     options = parser.parse_args()
     ours, naive = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(options.repeat):  # interleaved, so both see the same machine load
+            time.sleep(options.settle)
             ours.append(run_ours(options.ssh_config, Path(tmp)))
+            time.sleep(options.settle)
             naive.append(run_testinfra(options.ssh_config))
+    print("runs, ours:      " + "  ".join(f"{t:.2f}" for t, _ in ours))
+    print("runs, testinfra: " + "  ".join(f"{t:.2f}" for t, *_ in naive))
     ours_time = statistics.median(t for t, _ in ours)
     naive_time = statistics.median(t for t, _, _, _ in naive)
     ours_cmds = ours[-1][1]

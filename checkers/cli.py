@@ -213,11 +213,13 @@ def gather_facts(course: Course, args: argparse.Namespace, report: TerminalRepor
     if args.facts:
         loaded = facts_mod.load(args.facts)
         return loaded, facts_mod.dig(loaded, "gathered.target", "uložená fakta")
+    from checkers.probe_bundle import prepare_in_background
     from checkers.targets import open_transport
 
     options = target_options(args)
     owned = transport is None
     if owned:
+        prepare_in_background()
         with report.spinner(f"Připojuji se k {options.spec}…"):
             transport = open_transport(options)
     project = args.project
