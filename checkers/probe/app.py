@@ -160,8 +160,9 @@ def newest_source_mtime(project_dir: str, limit: int = 5000) -> dict:
     return {"mtime": newest or None, "path": newest_path}
 
 
-def inspect_django(app: dict, timeout: float) -> tuple:
-    """Run django_inspect in the project's interpreter as the app's user; returns (facts, scrub)."""
+def inspect_django(app: dict, timeout: float, parallel: bool = True) -> tuple:
+    """Run django_inspect in the project's interpreter as the app's user; returns (facts, scrub).
+    `parallel`: inspect the database in a forked child meanwhile (faster, a little more CPU)."""
     if not app.get("interpreter") or not os.path.exists(app["interpreter"]):
         return {"not_run": "no-interpreter"}, []
     env = base_env()
@@ -174,7 +175,7 @@ def inspect_django(app: dict, timeout: float) -> tuple:
     if app.get("settings_module"):
         env.setdefault("DJANGO_SETTINGS_MODULE", app["settings_module"])
     params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module"),
-              "time_limit": int(timeout)}
+              "time_limit": int(timeout), "parallel": parallel}
     source = module_source("checkers.probe.django_inspect")
     result = run([app["interpreter"], "-B", "-c", source, json.dumps(params)], timeout=timeout, user=user,
                  env=env, cwd=app["project_dir"] if app.get("exists") else "/")

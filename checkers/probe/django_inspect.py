@@ -308,7 +308,7 @@ def inspect(params):
     # The database part (driver import, connection, migration graph) is the longest and independent
     # of the rest: a forked child does it meanwhile, sharing everything django.setup() loaded.
     database = forked(lambda: timed_section(lambda: database_facts(settings, scrub)), scrub,
-                      int(params.get("time_limit") or 90))
+                      int(params.get("time_limit") or 90), allowed=params.get("parallel", True))
     for name, collect in sections:
         facts[name], timings[name] = timed_section(collect)
     facts["database"], timings["database"] = database()
@@ -324,15 +324,19 @@ def timed_section(collect):
     return result, round(time.monotonic() - began, 3)
 
 
-def forked(work, scrub, time_limit):
+def forked(work, scrub, time_limit, allowed=True):
     """Start `work` in a forked child and return a function that waits for its result. Secrets the
-    child adds to `scrub` come back with it. Where fork is not possible, the work runs here at once.
+    child adds to `scrub` come back with it. Where fork is not possible or not `allowed`, the work runs
+    here at once.
     The child lets go of our stdout and stderr (whoever reads them must not wait for it) and ends
     after `time_limit` seconds even if the parent has been killed meanwhile."""
-    try:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-    except OSError:
+    if allowed:
+        try:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+        except OSError:
+            allowed = False
+    if not allowed:
         result = work()
         return lambda: result
     if pid == 0:  # the child: only its result leaves, through the pipe

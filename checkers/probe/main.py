@@ -76,8 +76,8 @@ class Probe:
             early_host = choose_host(params, {})
             pages_done = pool.submit(self.collect, "http_pages", self.http_pages_after, journal_done, nginx_done,
                                      facts["listening"], early_host)
-            django, scrub = self.collect("django", app_mod.inspect_django, app,
-                                         params.get("django_timeout", 90)) or ({}, [])
+            django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90),
+                                         params.get("parallel_inspection", True)) or ({}, [])
             found_pages = pages_done.result()
             facts["nginx"] = nginx_done.result()
             facts.update({name: future.result() for name, future in later.items() if name != "verify"})

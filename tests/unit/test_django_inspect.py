@@ -41,10 +41,12 @@ def test_forked_work_returns_its_result_and_the_secrets_it_met():
 
     def work():
         scrub.append("child-secret")
-        return {"connect": {"ok": True}}, 0.25
+        return {"connect": {"ok": True}, "pid": os.getpid()}, 0.25
 
     wait = django_inspect.forked(work, scrub, time_limit=30)
-    assert wait() == ({"connect": {"ok": True}}, 0.25)
+    assert scrub == ["known"]  # the work is the child's
+    result, seconds = wait()
+    assert result["connect"] == {"ok": True} and result["pid"] != os.getpid() and seconds == 0.25
     assert scrub == ["known", "child-secret"]
 
 
@@ -52,3 +54,16 @@ def test_a_forked_child_that_dies_is_reported_not_waited_for_forever():
     wait = django_inspect.forked(lambda: os._exit(3), [], time_limit=30)
     result, seconds = wait()
     assert result["error"]["type"] == "ChildDied" and seconds == 0
+
+
+def test_work_not_allowed_to_fork_runs_here_at_once():
+    scrub, ran_in = [], []
+
+    def work():
+        ran_in.append(os.getpid())
+        scrub.append("secret-here")
+        return {"connect": {"ok": False}}, 0.1
+
+    wait = django_inspect.forked(work, scrub, time_limit=30, allowed=False)
+    assert ran_in == [os.getpid()] and scrub == ["secret-here"]
+    assert wait() == ({"connect": {"ok": False}}, 0.1)
