@@ -47,20 +47,17 @@ class Probe:
         started = time.time()
         params = self.params
         systemd = SystemdFacts()
-        facts = {}
-        with ThreadPoolExecutor(max_workers=8, initializer=yield_to_django) as pool:
+        # The processes and sockets first, while nothing of the probe's own is running.
+        facts = {"processes": self.collect("processes", system.processes),
+                 "listening": self.collect("listening", system.listening)}
+        with ThreadPoolExecutor(max_workers=6, initializer=yield_to_django) as pool:
             # Django's inspection is the probe's longest part: start it as soon as the units tell
             # how the app runs, and gather everything else meanwhile. What our own requests and
-            # Django's connection add to (the unit's journal, PostgreSQL's log) is read before them,
-            # the processes before the inspection starts (the commands before it are left out).
-            processes_done = pool.submit(self.collect, "processes", system.processes)
-            listening_done = pool.submit(self.collect, "listening", system.listening)
+            # Django's connection add to (the unit's journal, PostgreSQL's log) is read before them.
             nginx_done = pool.submit(self.collect, "nginx", nginx.collect)
             postgres_logs = pool.submit(self.collect, "postgres_logs", postgres.read_logs)
             units = self.collect("systemd", systemd.collect_units) or {}
             journal_done = pool.submit(self.collect, "systemd_journal", systemd.journal_of, units)
-            # psql's server backend would show in the process list: the rest starts after it.
-            facts["processes"], facts["listening"] = processes_done.result(), listening_done.result()
             later = {
                 "system": pool.submit(self.collect, "system", system.os_release),
                 "packages": pool.submit(self.collect, "packages", system.packages),

@@ -59,9 +59,7 @@ def _user_name(uid: int) -> str:
 
 
 def processes() -> list:
-    """The processes that matter for a Django deployment (app servers, web servers, databases).
-    The probe's own commands (`systemctl show … gunicorn.service`, `nginx -t`) are left out."""
-    own_pid = os.getpid()
+    """The processes that matter for a Django deployment (app servers, web servers, databases)."""
     ticks = os.sysconf("SC_CLK_TCK")
     btime = boot_time() or 0
     found = []
@@ -82,8 +80,6 @@ def processes() -> list:
                 uid = int(line.split()[1])
             elif line.startswith("PPid:"):
                 ppid = int(line.split()[1])
-        if ppid == own_pid:
-            continue
         stat = read_text("/proc/%s/stat" % entry) or ""
         started = None
         fields = stat.rpartition(")")[2].split()
