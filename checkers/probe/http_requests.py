@@ -11,7 +11,6 @@ import re
 import socket
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 
 BODY_LIMIT = 1_000_000
 KEPT_HEADERS = ("server", "content-type", "content-length", "location", "x-frame-options",
@@ -197,7 +196,8 @@ def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
 
 def pages(endpoint: dict, host: str, browser_port=None, upstream: dict | None = None) -> dict:
     """The pages a browser would ask for through the web server (nginx), and the home page straight
-    from the app server: independent requests, sent in parallel (the app has several workers).
+    from the app server. One after another: they are asked for while Django is being inspected, and
+    parallel requests would keep several app workers busy, taking the CPU the inspection needs.
 
     With a port-forwarded VM the browser's Host (and Origin) carry the forwarded port; sending
     the same shows whether the app survives it (e.g. CSRF with `proxy_set_header Host $host`)."""
@@ -211,9 +211,7 @@ def pages(endpoint: dict, host: str, browser_port=None, upstream: dict | None = 
         jobs["admin_login"] = lambda: admin_login_roundtrip(endpoint, public)
     if upstream:
         jobs["upstream_home"] = lambda: request(upstream, "/", host)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures = {name: pool.submit(job) for name, job in jobs.items()}
-        done = {name: future.result() for name, future in futures.items()}
+    done = {name: job() for name, job in jobs.items()}
     web = {"endpoint": endpoint, **{k: v for k, v in done.items() if k != "upstream_home"}} if endpoint else None
     app = {"endpoint": upstream, "home": done["upstream_home"]} if upstream else None
     return {"web": web, "upstream": app, "home_body": keep.get("body") or b""}
