@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -55,15 +56,27 @@ def settings_literal(path, name):
     return False
 
 
-def tracked_files(project_dir):
+def list_tracked_files(project_dir):
+    """Start `git ls-files` at once; the returned function waits for the names (None: no repository).
+    Started before django.setup(), the command costs the inspection nothing."""
     try:
-        proc = subprocess.run(["git", "-c", "safe.directory=*", "-C", project_dir, "ls-files", "-z"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    return [name for name in proc.stdout.decode("utf-8", "replace").split("\0") if name]
+        proc = subprocess.Popen(["git", "-c", "safe.directory=*", "-C", project_dir, "ls-files", "-z"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    except OSError:
+        return lambda: None
+
+    def names():
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return None
+        if proc.returncode != 0:
+            return None
+        return [name for name in out.decode("utf-8", "replace").split("\0") if name]
+
+    return names
 
 
 def files_containing(project_dir, names, needle):
@@ -82,12 +95,12 @@ def files_containing(project_dir, names, needle):
     return hits
 
 
-def secret_facts(settings, settings_file, project_dir, scrub):
+def secret_facts(settings, settings_file, project_dir, tracked_files, scrub):
     key = settings.SECRET_KEY
     if not isinstance(key, str):
         key = key.decode() if isinstance(key, bytes) else str(key)
     scrub.append(key)
-    tracked = tracked_files(project_dir)
+    tracked = tracked_files()
     source_names = [os.path.relpath(settings_file, project_dir)] if settings_file else []
     in_env = [name for name, value in os.environ.items() if value == key and key]
     literal = settings_literal(settings_file, "SECRET_KEY") if settings_file else None
@@ -205,7 +218,43 @@ def media_facts(settings, static_root):
     return facts
 
 
-def database_facts(settings, scrub):
+def connect_early(settings, time_limit):
+    """Open Django's default database connection in a thread while django.setup() loads the apps.
+    A new PostgreSQL connection (a server process started, authentication) mostly waits for the
+    server: ~0.35 s an emulated VM's inspection no longer waits for. Returns a function giving
+    (connection, error) once setup is done, or None where the database is to be connected later.
+    The backend is imported here, before the thread starts: two threads importing Django's modules
+    at once could each hold a module the other needs."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    conf = settings.DATABASES.get(DEFAULT_DB_ALIAS, {})
+    if conf.get("ENGINE") == "django.db.backends.sqlite3" or not hasattr(connections, "create_connection"):
+        return None  # SQLite costs nothing to open (and must not be created); Django < 4.0
+    connection = connections.create_connection(DEFAULT_DB_ALIAS)
+    connection.inc_thread_sharing()  # used later by the main thread (or a child forked from it)
+    outcome = {}
+
+    def connect():
+        try:
+            connection.ensure_connection()
+        except Exception as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="connect-early", daemon=True)
+    thread.start()
+
+    def result():
+        thread.join(time_limit / 2)
+        if thread.is_alive():  # a database host that never answers: the rest is still worth reporting
+            return None, TimeoutError("the database did not answer within %d s" % (time_limit // 2))
+        return connection, outcome.get("error")
+
+    return result
+
+
+def database_facts(settings, scrub, early=None):
+    """The default database: connection, unapplied migrations. `early`: (connection, error) of
+    connect_early(), when the connection has already been tried."""
     from django.db import DEFAULT_DB_ALIAS, connections
 
     conf = settings.DATABASES.get(DEFAULT_DB_ALIAS, {})
@@ -218,8 +267,10 @@ def database_facts(settings, scrub):
     if facts["engine"] == "django.db.backends.sqlite3" and not (facts["name"] and os.path.exists(facts["name"])):
         facts["connect"] = {"ok": False, "skipped": "sqlite file missing"}  # connecting would create it
         return facts
-    connection = connections[DEFAULT_DB_ALIAS]
+    connection, error = early or (connections[DEFAULT_DB_ALIAS], None)
     try:
+        if error is not None:
+            raise error
         connection.ensure_connection()
         facts["connect"] = {"ok": True, "vendor": connection.vendor}
     except Exception as exc:
@@ -274,15 +325,26 @@ def inspect(params):
     facts = {"python": sys.version.split()[0], "executable": sys.executable,
              "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"), "packages": package_versions()}
     scrub = []
+    time_limit = int(params.get("time_limit") or 90)
+    tracked_files = list_tracked_files(project_dir)
+    early_connection = None
     try:
         import django
         from django.conf import settings
 
         facts["django_version"] = django.get_version()
         settings.INSTALLED_APPS  # noqa: B018  (forces the settings import)
+        try:
+            early_connection = connect_early(settings, time_limit)
+        except Exception:  # the backend's import fails: found again, and reported, after setup
+            early_connection = None
         django.setup()
     except Exception as exc:
         facts["settings_error"] = error_facts(exc)
+        if early_connection:  # say goodbye to the server (a dropped connection is logged as an error)
+            connection, error = early_connection()
+            if connection is not None and error is None:
+                connection.close()
         return facts, scrub
     module = sys.modules.get(settings.SETTINGS_MODULE)
     settings_file = getattr(module, "__file__", None)
@@ -299,16 +361,20 @@ def inspect(params):
         "WSGI_APPLICATION": settings.WSGI_APPLICATION,
     }
     sections = (
-        ("secret_key", lambda: secret_facts(settings, settings_file, project_dir, scrub)),
+        ("secret_key", lambda: secret_facts(settings, settings_file, project_dir, tracked_files, scrub)),
         ("deploy_check", deploy_facts),
         ("static", lambda: static_facts(settings)),
         ("media", lambda: media_facts(settings, settings.STATIC_ROOT)),
     )
     timings = facts["timings"] = {"setup": round(time.monotonic() - STARTED, 3)}
-    # The database part (driver import, connection, migration graph) is the longest and independent
-    # of the rest: a forked child does it meanwhile, sharing everything django.setup() loaded.
-    database = forked(lambda: timed_section(lambda: database_facts(settings, scrub)), scrub,
-                      int(params.get("time_limit") or 90), allowed=params.get("parallel", True))
+    # The database part (the migration graph against the connection opened during setup) is
+    # independent of the rest: a forked child does it meanwhile, sharing everything setup loaded.
+    # The connecting thread is waited for here: a forked child has no threads.
+    began = time.monotonic()
+    early = early_connection() if early_connection else None
+    timings["connect_wait"] = round(time.monotonic() - began, 3)
+    database = forked(lambda: timed_section(lambda: database_facts(settings, scrub, early)), scrub,
+                      time_limit, allowed=params.get("parallel", True))
     for name, collect in sections:
         facts[name], timings[name] = timed_section(collect)
     facts["database"], timings["database"] = database()

@@ -194,7 +194,8 @@ def admin_login_roundtrip(endpoint: dict, host: str) -> dict:
     return result
 
 
-def pages(endpoint: dict, host: str, browser_port=None, upstream: dict | None = None) -> dict:
+def pages(endpoint: dict, host: str, browser_port=None, upstream: dict | None = None,
+          upstream_listens: bool = False) -> dict:
     """The pages a browser would ask for through the web server (nginx), and the home page straight
     from the app server. One after another: they are asked for while Django is being inspected, and
     parallel requests would keep several app workers busy, taking the CPU the inspection needs.
@@ -203,18 +204,33 @@ def pages(endpoint: dict, host: str, browser_port=None, upstream: dict | None = 
     the same shows whether the app survives it (e.g. CSRF with `proxy_set_header Host $host`)."""
     public = with_port(host, browser_port)
     keep: dict = {}
-    jobs = {}
+    done = {}
     if endpoint:
-        jobs["home"] = lambda: request(endpoint, "/", public, keep=keep)
-        jobs["not_found"] = lambda: request(endpoint, "/kurz-neexistujici-%s/" % os.urandom(4).hex(), public)
-        jobs["bad_host"] = lambda: request(endpoint, "/", with_port("neplatny-host.invalid", browser_port), retries=1)
-        jobs["admin_login"] = lambda: admin_login_roundtrip(endpoint, public)
+        done["home"] = request(endpoint, "/", public, keep=keep)
+        done["not_found"] = request(endpoint, "/kurz-neexistujici-%s/" % os.urandom(4).hex(), public)
+        done["bad_host"] = request(endpoint, "/", with_port("neplatny-host.invalid", browser_port), retries=1)
+        done["admin_login"] = admin_login_roundtrip(endpoint, public)
+    web = {"endpoint": endpoint, **done} if endpoint else None
+    app = None
     if upstream:
-        jobs["upstream_home"] = lambda: request(upstream, "/", host)
-    done = {name: job() for name, job in jobs.items()}
-    web = {"endpoint": endpoint, **{k: v for k, v in done.items() if k != "upstream_home"}} if endpoint else None
-    app = {"endpoint": upstream, "home": done["upstream_home"]} if upstream else None
+        home = done.get("home") or {}
+        if upstream_listens and home.get("django_headers") and (home.get("status") or 500) < 500:
+            # The web server's `location /` proxies to this upstream, something listens there and
+            # Django answered: the app server has served a real request. Asking it again directly
+            # would repeat a whole app request (with its own database connection).
+            app = {"endpoint": upstream, "home": dict(home, via="web")}
+        else:
+            app = {"endpoint": upstream, "home": request(upstream, "/", host)}
     return {"web": web, "upstream": app, "home_body": keep.get("body") or b""}
+
+
+def listens(endpoint: dict, listening: dict) -> bool:
+    """Does anything accept connections at this upstream (a unix socket path, a TCP port)?"""
+    if endpoint.get("kind") == "unix":
+        return any(row["path"] == endpoint["path"] for row in listening.get("unix", []))
+    if endpoint.get("kind") == "tcp":
+        return any(row["port"] == endpoint["port"] for row in listening.get("tcp", []))
+    return False
 
 
 def files(endpoint: dict, host: str, django: dict, home_body: bytes, browser_port=None) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from importlib import metadata
 
@@ -67,3 +68,19 @@ def test_work_not_allowed_to_fork_runs_here_at_once():
     wait = django_inspect.forked(work, scrub, time_limit=30, allowed=False)
     assert ran_in == [os.getpid()] and scrub == ["secret-here"]
     assert wait() == ({"connect": {"ok": False}}, 0.1)
+
+
+def test_tracked_files_are_the_repository_s_not_the_untracked_ones(tmp_path):
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    (tmp_path / "settings.py").write_text("SECRET_KEY = 'x'\n")
+    (tmp_path / "local.env").write_text("SECRET=y\n")
+    subprocess.run(git + ["add", "settings.py"], check=True)
+    subprocess.run(git + ["commit", "-qm", "start"], check=True)
+    names = django_inspect.list_tracked_files(str(tmp_path))
+    assert names() == ["settings.py"]
+
+
+def test_no_repository_gives_no_list(tmp_path):
+    assert django_inspect.list_tracked_files(str(tmp_path))() is None
+    assert django_inspect.list_tracked_files(str(tmp_path / "missing"))() is None
