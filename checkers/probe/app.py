@@ -12,7 +12,7 @@ import os
 import pwd
 import re
 
-from checkers.probe.runtime import base_env, module_source, run
+from checkers.probe.runtime import Started, base_env, module_source
 
 VENV_NAMES = (".venv", "venv", "env", ".env")
 SETTINGS_RE = re.compile(r"""os\.environ\.setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]""")
@@ -160,11 +160,12 @@ def newest_source_mtime(project_dir: str, limit: int = 5000) -> dict:
     return {"mtime": newest or None, "path": newest_path}
 
 
-def inspect_django(app: dict, timeout: float, parallel: bool = True) -> tuple:
-    """Run django_inspect in the project's interpreter as the app's user; returns (facts, scrub).
+def inspection_command(app: dict, timeout: float, parallel: bool = True) -> dict | None:
+    """How django_inspect runs: in the project's interpreter, as the app's user, with the app's
+    environment. None when there is no interpreter to run it in.
     `parallel`: inspect the database in a forked child meanwhile (faster, a little more CPU)."""
     if not app.get("interpreter") or not os.path.exists(app["interpreter"]):
-        return {"not_run": "no-interpreter"}, []
+        return None
     env = base_env()
     user = app.get("user")
     try:
@@ -177,8 +178,17 @@ def inspect_django(app: dict, timeout: float, parallel: bool = True) -> tuple:
     params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module"),
               "time_limit": int(timeout), "parallel": parallel}
     source = module_source("checkers.probe.django_inspect")
-    result = run([app["interpreter"], "-B", "-c", source, json.dumps(params)], timeout=timeout, user=user,
-                 env=env, cwd=app["project_dir"] if app.get("exists") else "/")
+    return {"args": [app["interpreter"], "-B", "-c", source, json.dumps(params)], "user": user, "env": env,
+            "cwd": app["project_dir"] if app.get("exists") else "/", "timeout": timeout}
+
+
+def start_inspection(command: dict) -> Started:
+    return Started(command["args"], user=command["user"], env=command["env"], cwd=command["cwd"])
+
+
+def inspection_result(started: Started, command: dict) -> tuple:
+    """Wait for django_inspect; returns (facts, scrub)."""
+    result = started.result(command["timeout"])
     if result.timed_out:
         return {"not_run": "timeout", "stderr": result.err[-1500:]}, []
     try:
@@ -187,5 +197,20 @@ def inspect_django(app: dict, timeout: float, parallel: bool = True) -> tuple:
         return {"not_run": "crashed", "rc": result.rc, "stderr": (result.err or result.out)[-1500:]}, []
     facts = payload.get("facts", {})
     facts["stderr_tail"] = result.err[-1500:] if result.err else ""
-    facts["ran_as"] = user if os.geteuid() == 0 else None
+    facts["ran_as"] = command["user"] if os.geteuid() == 0 else None
     return facts, payload.get("scrub", [])
+
+
+def inspect_django(app: dict, timeout: float, parallel: bool = True, started_early=None) -> tuple:
+    """Run django_inspect for `app`; returns (facts, scrub). `started_early`: (command, Started) of
+    an inspection started before `app` was known for sure: used when its command is this one."""
+    command = inspection_command(app, timeout, parallel)
+    early_command, early = started_early or (None, None)
+    if early is not None and early_command != command:
+        early.cancel()  # started for another app (or environment) than the one that runs
+        early = None
+    if command is None:
+        return {"not_run": "no-interpreter"}, []
+    facts, scrub = inspection_result(early or start_inspection(command), command)
+    facts["started_early"] = early is not None
+    return facts, scrub

@@ -218,6 +218,28 @@ def media_facts(settings, static_root):
     return facts
 
 
+# The server's version, databases (with owners) and roles, as any role may read them. Asked over
+# Django's own connection, they spare the probe a psql run of its own (a second server process,
+# ~0.9 s of CPU on an emulated VM); the probe's psql asks the same when Django cannot connect.
+CATALOG_QUERY = (
+    "select json_build_object("
+    "'version', current_setting('server_version'),"
+    "'databases', (select coalesce(json_agg(json_build_object('name', datname, 'owner', pg_get_userbyid(datdba))"
+    " order by datname), '[]') from pg_database where not datistemplate),"
+    "'roles', (select coalesce(json_agg(json_build_object('name', rolname, 'login', rolcanlogin,"
+    " 'superuser', rolsuper) order by rolname), '[]') from pg_roles where rolname !~ '^pg_'))::text"
+)
+
+
+def server_catalog(connection):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(CATALOG_QUERY)
+            return json.loads(cursor.fetchone()[0])
+    except Exception as exc:
+        return {"error": error_facts(exc)}
+
+
 def connect_early(settings, time_limit):
     """Open Django's default database connection in a thread while django.setup() loads the apps.
     A new PostgreSQL connection (a server process started, authentication) mostly waits for the
@@ -247,6 +269,9 @@ def connect_early(settings, time_limit):
         thread.join(time_limit / 2)
         if thread.is_alive():  # a database host that never answers: the rest is still worth reporting
             return None, TimeoutError("the database did not answer within %d s" % (time_limit // 2))
+        # From now on Django's own code (the migration recorder asks for the alias) uses this
+        # connection in this thread, instead of opening a second one.
+        connections[DEFAULT_DB_ALIAS] = connection
         return connection, outcome.get("error")
 
     return result
@@ -276,6 +301,8 @@ def database_facts(settings, scrub, early=None):
     except Exception as exc:
         facts["connect"] = {"ok": False, "error": error_facts(exc)}
         return facts
+    if connection.vendor == "postgresql":
+        facts["server"] = server_catalog(connection)
     try:
         from django.db.migrations.executor import MigrationExecutor
 

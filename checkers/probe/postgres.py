@@ -1,4 +1,8 @@
-"""PostgreSQL facts: databases with owners and roles, read as the postgres superuser."""
+"""PostgreSQL facts: the server's version, databases with owners and roles.
+
+Django's inspection reads them over the app's own connection. psql (as the postgres superuser)
+asks only where that did not work, and only for an app that may use PostgreSQL at all.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,7 @@ import json
 
 from checkers.probe.runtime import is_root, run, tail_lines, which
 
-QUERY = (
-    "select json_build_object("
-    "'version', current_setting('server_version'),"
-    "'databases', (select coalesce(json_agg(json_build_object('name', datname, 'owner', pg_get_userbyid(datdba))"
-    " order by datname), '[]') from pg_database where not datistemplate),"
-    "'roles', (select coalesce(json_agg(json_build_object('name', rolname, 'login', rolcanlogin,"
-    " 'superuser', rolsuper, 'has_password', rolpassword is not null) order by rolname), '[]')"
-    " from pg_authid where rolname !~ '^pg_'))"
-)
+POSTGRES_ENGINES = ("postgresql", "postgresql_psycopg2", "postgis")
 
 
 def read_logs() -> dict:
@@ -24,19 +20,31 @@ def read_logs() -> dict:
     return {path: tail_lines(path, 60) for path in sorted(glob.glob("/var/log/postgresql/postgresql-*-main.log"))[-1:]}
 
 
-def collect(logs: dict) -> dict:
-    if not which("psql"):
-        return {"client": False}
-    facts = {"client": True, "logs": logs}
+def collect(logs: dict, database: dict) -> dict:
+    """`database`: the Django inspection's facts about the app's database (engine, connection, and
+    the server's catalogue when it connected)."""
+    facts = {"client": bool(which("psql")), "logs": logs}
+    server = database.get("server") or {}
+    if server and "error" not in server:
+        facts.update(server, source="django")
+        return facts
+    engine = database.get("engine") or ""
+    if engine and not engine.endswith(POSTGRES_ENGINES):
+        facts["skipped"] = "app-not-postgresql"  # no check asks about databases and roles then
+        return facts
+    if not facts["client"]:
+        return facts
     if not is_root():
         facts["error"] = "needs-root"
         return facts
-    result = run(["psql", "-XAtq", "-c", QUERY], user="postgres", timeout=15, cwd="/")
+    from checkers.probe.django_inspect import CATALOG_QUERY
+
+    result = run(["psql", "-XAtq", "-c", CATALOG_QUERY], user="postgres", timeout=15, cwd="/")
     if not result.ok:
         facts["error"] = (result.err or result.out).strip()[-500:]
         return facts
     try:
-        facts.update(json.loads(result.out))
+        facts.update(json.loads(result.out), source="psql")
     except ValueError:
         facts["error"] = "unexpected psql output"
     return facts

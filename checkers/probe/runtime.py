@@ -53,29 +53,52 @@ def user_kwargs(user: str | None) -> dict:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": groups}
 
 
+class Started:
+    """A command started now and waited for later (`result`), or stopped unwaited (`cancel`)."""
+
+    def __init__(self, args: list, stdin: str | None = None, user: str | None = None, env: dict | None = None,
+                 cwd: str | None = None):
+        self.start = time.monotonic()
+        self.stdin = stdin.encode() if stdin is not None else None
+        self.proc, self.failed = None, None
+        try:
+            kwargs = user_kwargs(user)
+        except KeyError:
+            self.failed = Result(126, "", "unknown user %s" % user)
+            return
+        try:
+            self.proc = subprocess.Popen(
+                args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env=env if env is not None else base_env(), cwd=cwd, **kwargs)
+        except FileNotFoundError:
+            self.failed = Result(127, "", "command not found: %s" % args[0])
+        except (PermissionError, OSError) as exc:
+            self.failed = Result(126, "", "%s: %s" % (type(exc).__name__, exc))
+
+    def result(self, timeout: float) -> Result:
+        """Wait until `timeout` seconds after the start; never raises because of the command itself."""
+        if self.failed is not None:
+            return self.failed
+        try:
+            out, err = self.proc.communicate(self.stdin, timeout=max(0.0, self.start + timeout - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+            return Result(124, (out or b"").decode("utf-8", "replace"), "timed out after %ss" % timeout, True,
+                          time.monotonic() - self.start)
+        return Result(self.proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                      False, time.monotonic() - self.start)
+
+    def cancel(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
 def run(args: list, timeout: float = 10, stdin: str | None = None, user: str | None = None,
         env: dict | None = None, cwd: str | None = None) -> Result:
     """Run a command; never raises because of the command itself."""
-    start = time.monotonic()
-    try:
-        kwargs = user_kwargs(user)
-    except KeyError:
-        return Result(126, "", "unknown user %s" % user)
-    try:
-        proc = subprocess.run(
-            args, input=stdin.encode() if stdin is not None else None, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, timeout=timeout, env=env if env is not None else base_env(),
-            cwd=cwd, **kwargs,
-        )
-        return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                      proc.stderr.decode("utf-8", "replace"), False, time.monotonic() - start)
-    except subprocess.TimeoutExpired as exc:
-        out = (exc.stdout or b"").decode("utf-8", "replace")
-        return Result(124, out, "timed out after %ss" % timeout, True, time.monotonic() - start)
-    except FileNotFoundError:
-        return Result(127, "", "command not found: %s" % args[0], False, time.monotonic() - start)
-    except (PermissionError, OSError) as exc:
-        return Result(126, "", "%s: %s" % (type(exc).__name__, exc), False, time.monotonic() - start)
+    return Started(args, stdin, user, env, cwd).result(timeout)
 
 
 def which(name: str) -> str | None:

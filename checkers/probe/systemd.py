@@ -112,6 +112,73 @@ def find_app_units() -> list:
     return found
 
 
+DROP_IN_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
+
+
+def service_lines(text: str):
+    """(key, value) of a unit file's [Service] section, continuation lines joined."""
+    section, pending = None, ""
+    for raw in text.splitlines():
+        line = (pending + raw.strip()) if pending else raw.strip()
+        if line.endswith("\\"):
+            pending = line[:-1] + " "
+            continue
+        pending = ""
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line.strip("[] ")
+        elif section == "Service":
+            key, sep, value = line.partition("=")
+            if sep:
+                yield key.strip(), value.strip()
+
+
+def unit_from_files(name: str) -> dict | None:
+    """What the unit's files say about how the app runs (user, directory, command, environment), as
+    systemd would show it after reading them: for starting Django's inspection before `systemctl
+    show` has answered. The probe compares with systemd's own view later, so anything this reading
+    does not follow (specifiers, exec prefixes, unreadable files) gives None instead of a guess."""
+    fragment = read_text(os.path.join(UNIT_DIRS[0], name))
+    if fragment is None:
+        return None
+    drop_ins = {}
+    for directory in reversed(DROP_IN_DIRS):  # same file name: /etc overrides /run overrides /usr/lib
+        for path in glob.glob(os.path.join(directory, name + ".d", "*.conf")):
+            drop_ins[os.path.basename(path)] = path
+    texts = [fragment] + [read_text(drop_ins[key]) for key in sorted(drop_ins)]
+    if any(text is None for text in texts):
+        return None
+    settings = {"User": "", "Group": "", "WorkingDirectory": "", "ExecStart": [], "Environment": [],
+                "EnvironmentFile": []}
+    for text in texts:
+        for key, value in service_lines(text):
+            if key not in settings:
+                continue
+            if "%" in value:
+                return None
+            if isinstance(settings[key], list):
+                settings[key] = settings[key] + [value] if value else []  # an empty assignment resets
+            else:
+                settings[key] = value
+    commands = settings["ExecStart"]
+    if not commands or commands[0][:1] in "@-:+!" or settings["WorkingDirectory"][:1] in "-~":
+        return None
+    try:
+        argv = shlex.split(commands[0])
+    except ValueError:
+        return None
+    env = {}
+    for value in settings["Environment"]:
+        env.update(parse_environment(value))
+    for value in settings["EnvironmentFile"]:
+        text = read_text(value[1:] if value.startswith("-") else value)
+        if text is not None:
+            env.update(parse_env_file(text))
+    return {"user": settings["User"] or None, "group": settings["Group"] or None,
+            "working_directory": settings["WorkingDirectory"] or None, "argv": argv, "env": env}
+
+
 def show(units: list) -> dict:
     if not units:
         return {}
@@ -128,12 +195,22 @@ class SystemdFacts:
     def __init__(self):
         self.private_env = {}  # unit -> {name: value}, never emitted
         self.private_argv = {}  # unit -> ExecStart argv before redaction, never emitted
+        self._app_units = None
+
+    @staticmethod
+    def available() -> bool:
+        return bool(which("systemctl")) and os.path.isdir("/run/systemd/system")
+
+    def app_units(self) -> list:
+        if self._app_units is None:
+            self._app_units = find_app_units() if self.available() else []
+        return self._app_units
 
     def collect_units(self) -> dict:
         """The units' state: all the app's resolution needs, so it comes first and alone."""
-        if not which("systemctl") or not os.path.isdir("/run/systemd/system"):
+        if not self.available():
             return {"available": False, "units": {}, "app_units": []}
-        app_units = find_app_units()
+        app_units = self.app_units()
         instances = sorted(os.path.basename(path) for path in
                            glob.glob("/etc/systemd/system/multi-user.target.wants/postgresql@*.service"))
         shown = show(app_units + [u[:-8] + ".socket" for u in app_units] + list(SYSTEM_SERVICES) + instances)

@@ -57,3 +57,20 @@ def test_checker_and_doctor_leave_the_vm_unchanged(course_states, checkers_home)
         result = check_vm(vm, step, "--json", home=checkers_home)
         assert result.rc in (0, 1), result.stdout + result.stderr
         assert changes(before, digest(vm)) == "", f"after `{step}`"
+
+
+POSTGRES_LOG = "/var/log/postgresql/postgresql-15-main.log"
+# What PostgreSQL logs about a client that went away without saying goodbye (a connection left
+# open at exit), or refused: the checker's own connections must never show up like that.
+POSTGRES_COMPLAINTS = ("could not receive data from client", "unexpected EOF", "FATAL", "ERROR")
+
+
+def test_checker_leaves_no_complaint_in_postgresql_s_log(course_states, checkers_home):
+    vm = course_states.vm
+    vm.at_step("step11")
+    lines_before = int(vm.run(f"sudo wc -l < {POSTGRES_LOG}").stdout.split()[0])
+    for step in ("step10", "all", "doctor"):
+        result = check_vm(vm, step, "--json", home=checkers_home)
+        assert result.rc in (0, 1), result.stdout + result.stderr
+    added = vm.run(f"sudo tail -n +{lines_before + 1} {POSTGRES_LOG}").stdout.splitlines()
+    assert [line for line in added if any(word in line for word in POSTGRES_COMPLAINTS)] == []
