@@ -203,8 +203,6 @@ class ClassGrader:
         try:
             job.phase = PROBING
             params = session.probe_params(self.course, None, "vm", transport)
-            # A class keeps every core busy already: the probe's own parallelism would only add CPU.
-            params["parallel_inspection"] = False
             facts = gather(transport, params, _slack(job))
         finally:
             with job.lock:

@@ -160,10 +160,9 @@ def newest_source_mtime(project_dir: str, limit: int = 5000) -> dict:
     return {"mtime": newest or None, "path": newest_path}
 
 
-def inspection_command(app: dict, timeout: float, parallel: bool = True) -> dict | None:
+def inspection_command(app: dict, timeout: float) -> dict | None:
     """How django_inspect runs: in the project's interpreter, as the app's user, with the app's
-    environment. None when there is no interpreter to run it in.
-    `parallel`: inspect the database in a forked child meanwhile (faster, a little more CPU)."""
+    environment. None when there is no interpreter to run it in."""
     if not app.get("interpreter") or not os.path.exists(app["interpreter"]):
         return None
     env = base_env()
@@ -176,7 +175,7 @@ def inspection_command(app: dict, timeout: float, parallel: bool = True) -> dict
     if app.get("settings_module"):
         env.setdefault("DJANGO_SETTINGS_MODULE", app["settings_module"])
     params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module"),
-              "time_limit": int(timeout), "parallel": parallel}
+              "time_limit": int(timeout)}
     source = module_source("checkers.probe.django_inspect")
     return {"args": [app["interpreter"], "-B", "-c", source, json.dumps(params)], "user": user, "env": env,
             "cwd": app["project_dir"] if app.get("exists") else "/", "timeout": timeout}
@@ -201,10 +200,10 @@ def inspection_result(started: Started, command: dict) -> tuple:
     return facts, payload.get("scrub", [])
 
 
-def inspect_django(app: dict, timeout: float, parallel: bool = True, started_early=None) -> tuple:
+def inspect_django(app: dict, timeout: float, started_early=None) -> tuple:
     """Run django_inspect for `app`; returns (facts, scrub). `started_early`: (command, Started) of
     an inspection started before `app` was known for sure: used when its command is this one."""
-    command = inspection_command(app, timeout, parallel)
+    command = inspection_command(app, timeout)
     early_command, early = started_early or (None, None)
     if early is not None and early_command != command:
         early.cancel()  # started for another app (or environment) than the one that runs

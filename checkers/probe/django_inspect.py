@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -253,7 +252,7 @@ def connect_early(settings, time_limit):
     if conf.get("ENGINE") == "django.db.backends.sqlite3" or not hasattr(connections, "create_connection"):
         return None  # SQLite costs nothing to open (and must not be created); Django < 4.0
     connection = connections.create_connection(DEFAULT_DB_ALIAS)
-    connection.inc_thread_sharing()  # used later by the main thread (or a child forked from it)
+    connection.inc_thread_sharing()  # used later by the main thread
     outcome = {}
 
     def connect():
@@ -394,17 +393,12 @@ def inspect(params):
         ("media", lambda: media_facts(settings, settings.STATIC_ROOT)),
     )
     timings = facts["timings"] = {"setup": round(time.monotonic() - STARTED, 3)}
-    # The database part (the migration graph against the connection opened during setup) is
-    # independent of the rest: a forked child does it meanwhile, sharing everything setup loaded.
-    # The connecting thread is waited for here: a forked child has no threads.
+    for name, collect in sections:
+        facts[name], timings[name] = timed_section(collect)
     began = time.monotonic()
     early = early_connection() if early_connection else None
     timings["connect_wait"] = round(time.monotonic() - began, 3)
-    database = forked(lambda: timed_section(lambda: database_facts(settings, scrub, early)), scrub,
-                      time_limit, allowed=params.get("parallel", True))
-    for name, collect in sections:
-        facts[name], timings[name] = timed_section(collect)
-    facts["database"], timings["database"] = database()
+    facts["database"], timings["database"] = timed_section(lambda: database_facts(settings, scrub, early))
     return facts, scrub
 
 
@@ -415,50 +409,6 @@ def timed_section(collect):
     except Exception as exc:
         result = {"error": error_facts(exc)}
     return result, round(time.monotonic() - began, 3)
-
-
-def forked(work, scrub, time_limit, allowed=True):
-    """Start `work` in a forked child and return a function that waits for its result. Secrets the
-    child adds to `scrub` come back with it. Where fork is not possible or not `allowed`, the work runs
-    here at once.
-    The child lets go of our stdout and stderr (whoever reads them must not wait for it) and ends
-    after `time_limit` seconds even if the parent has been killed meanwhile."""
-    if allowed:
-        try:
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-        except OSError:
-            allowed = False
-    if not allowed:
-        result = work()
-        return lambda: result
-    if pid == 0:  # the child: only its result leaves, through the pipe
-        try:
-            signal.alarm(time_limit)
-            os.close(read_end)
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 1)
-            os.dup2(devnull, 2)
-            known = len(scrub)
-            result = work()
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(json.dumps([result, scrub[known:]], default=str).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-
-    def wait():
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
-        os.waitpid(pid, 0)
-        try:
-            result, secrets = json.loads(data)
-        except ValueError:
-            return {"error": {"type": "ChildDied", "message": "the inspection's child ended without a result"}}, 0
-        scrub.extend(secrets)
-        return tuple(result)
-
-    return wait
 
 
 def main():

@@ -83,7 +83,7 @@ class Probe:
             pages_done = pool.submit(self.collect, "http_pages", self.http_pages_after, journal_done, nginx_done,
                                      facts["listening"], early_host)
             django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90),
-                                         params.get("parallel_inspection", True), django_early) or ({}, [])
+                                         django_early) or ({}, [])
             found_pages = pages_done.result()
             facts["nginx"] = nginx_done.result()
             facts.update({name: future.result() for name, future in later.items() if name != "verify"})
@@ -131,8 +131,7 @@ class Probe:
         app = app_mod.resolve(self.params, {"units": units, "app_units": names},
                               {name: unit["env"] for name, unit in units.items()},
                               {name: unit["argv"] for name, unit in units.items()})
-        command = app_mod.inspection_command(app, self.params.get("django_timeout", 90),
-                                             self.params.get("parallel_inspection", True))
+        command = app_mod.inspection_command(app, self.params.get("django_timeout", 90))
         return (command, app_mod.start_inspection(command)) if command else None
 
     def path_facts(self, facts: dict) -> dict:

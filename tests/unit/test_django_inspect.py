@@ -7,7 +7,7 @@ import subprocess
 import sys
 from importlib import metadata
 
-from checkers.probe import django_inspect
+from checkers.probe import app as app_mod, django_inspect
 
 INSTALLED_HERE = ("pytest", "PyYAML", "python-vagrant", "jupyter-book", "sphinxcontrib-mermaid", "MarkupSafe",
                   "pexpect")
@@ -37,39 +37,6 @@ def test_package_versions_read_old_and_new_metadata_directory_names(tmp_path, mo
     assert versions["psycopg2"] is None and versions["whitenoise"] is None
 
 
-def test_forked_work_returns_its_result_and_the_secrets_it_met():
-    scrub = ["known"]
-
-    def work():
-        scrub.append("child-secret")
-        return {"connect": {"ok": True}, "pid": os.getpid()}, 0.25
-
-    wait = django_inspect.forked(work, scrub, time_limit=30)
-    assert scrub == ["known"]  # the work is the child's
-    result, seconds = wait()
-    assert result["connect"] == {"ok": True} and result["pid"] != os.getpid() and seconds == 0.25
-    assert scrub == ["known", "child-secret"]
-
-
-def test_a_forked_child_that_dies_is_reported_not_waited_for_forever():
-    wait = django_inspect.forked(lambda: os._exit(3), [], time_limit=30)
-    result, seconds = wait()
-    assert result["error"]["type"] == "ChildDied" and seconds == 0
-
-
-def test_work_not_allowed_to_fork_runs_here_at_once():
-    scrub, ran_in = [], []
-
-    def work():
-        ran_in.append(os.getpid())
-        scrub.append("secret-here")
-        return {"connect": {"ok": False}}, 0.1
-
-    wait = django_inspect.forked(work, scrub, time_limit=30, allowed=False)
-    assert ran_in == [os.getpid()] and scrub == ["secret-here"]
-    assert wait() == ({"connect": {"ok": False}}, 0.1)
-
-
 def test_tracked_files_are_the_repository_s_not_the_untracked_ones(tmp_path):
     git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
     subprocess.run(git + ["init", "-q"], check=True)
@@ -84,3 +51,33 @@ def test_tracked_files_are_the_repository_s_not_the_untracked_ones(tmp_path):
 def test_no_repository_gives_no_list(tmp_path):
     assert django_inspect.list_tracked_files(str(tmp_path))() is None
     assert django_inspect.list_tracked_files(str(tmp_path / "missing"))() is None
+
+
+def project_app(tmp_path, settings_module="kurz_projekt.settings") -> dict:
+    """An app as app.resolve() describes it, run by this test's own interpreter (which has no Django:
+    the inspection then reports the failed settings import, as it would on a VM without Django)."""
+    return {"interpreter": sys.executable, "project_dir": str(tmp_path), "exists": True, "user": None,
+            "settings_module": settings_module, "_env": {}}
+
+
+def test_the_inspection_runs_in_the_app_s_interpreter_and_reports_what_failed(tmp_path):
+    facts, scrub = app_mod.inspect_django(project_app(tmp_path), timeout=60)
+    assert facts["settings_error"]["type"] in ("ModuleNotFoundError", "ImportError")
+    assert facts["settings_module"] == "kurz_projekt.settings" and facts["started_early"] is False
+    assert scrub == []
+
+
+def test_an_inspection_started_early_for_the_same_command_is_kept(tmp_path):
+    app = project_app(tmp_path)
+    command = app_mod.inspection_command(app, 60)
+    early = app_mod.start_inspection(command)
+    facts, _ = app_mod.inspect_django(app, timeout=60, started_early=(command, early))
+    assert facts["started_early"] is True and "settings_error" in facts
+
+
+def test_an_inspection_started_early_for_another_app_is_stopped_and_run_again(tmp_path):
+    guessed = app_mod.inspection_command(project_app(tmp_path, "jiny.settings"), 60)
+    early = app_mod.start_inspection(guessed)
+    facts, _ = app_mod.inspect_django(project_app(tmp_path), timeout=60, started_early=(guessed, early))
+    assert early.proc.returncode is not None  # stopped (or already finished) and reaped
+    assert facts["started_early"] is False and facts["settings_module"] == "kurz_projekt.settings"
