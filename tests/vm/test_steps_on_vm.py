@@ -49,3 +49,18 @@ def test_each_step_fails_before_and_passes_after_its_solution(course_states, che
             assert first > 0
         else:
             assert before == "failed", (f"{step.id} before its solution", progression[k - 1])
+
+
+def test_a_typo_in_the_unit_fails_systemd_e001_with_systemd_s_own_words(course_states, checkers_home):
+    """systemd ignores an unknown key with a warning, and the setting the student meant (here
+    Restart=) silently does not apply: the check names the line. Only the unit's own settings are
+    judged, not every unit it depends on."""
+    vm = course_states.vm
+    vm.at_step("step11")
+    result = check_vm(vm, "step9", "--json", home=checkers_home)
+    assert result.statuses()["systemd.E001"] == "passed", result.stdout
+    vm.run("sudo sed -i 's/^Restart=on-failure/Restrat=on-failure/' /etc/systemd/system/gunicorn.service && "
+           "sudo systemctl daemon-reload")
+    result = check_vm(vm, "step9", "--json", home=checkers_home)
+    check = next(c for c in result.json["checks"] if c["id"] == "systemd.E001")
+    assert check["status"] == "failed" and "Restrat" in check["message"], result.stdout
