@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed, unknown
 from checkers.facts import dig
+from checkers.probe.postgres import POSTGRES_ENGINES
 
 SERVER_PACKAGES = ("postgresql", "postgresql-15")
 DRIVERS = ("psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary")
@@ -74,7 +75,7 @@ def driver_installed(facts: dict):
 
 def uses_postgresql(facts: dict):
     engine = _database(facts).get("engine") or "?"
-    if engine.endswith(("postgresql", "postgresql_psycopg2", "postgis")):
+    if engine.endswith(POSTGRES_ENGINES):
         return passed(name=_database(facts).get("name"))
     return failed(engine=engine)
 

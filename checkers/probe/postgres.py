@@ -11,6 +11,7 @@ import json
 
 from checkers.probe.runtime import is_root, run, tail_lines, which
 
+# Django's engine names (ending) for PostgreSQL; postgres.E006 asks the same.
 POSTGRES_ENGINES = ("postgresql", "postgresql_psycopg2", "postgis")
 
 
