@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from checkers.checks import registry
-from checkers.checks.base import Outcome, Status
+from checkers.checks.base import Level, Outcome, Status
 from checkers.course import Course
 from checkers.errors import ExitCode
 from checkers.texts import COMMON, check_texts, fill, pick, table
@@ -29,7 +29,7 @@ class Result:
 
     def to_json(self) -> dict:
         return {"id": self.id, "status": self.status.value, "title": self.title, "message": self.message,
-                "hint": self.hint, "step": self.step}
+                "hint": self.hint, "step": self.step, "reason": self.reason}
 
 
 class Evaluator:
@@ -63,14 +63,19 @@ class Evaluator:
                         "prerequisite_step": self._step_label(required), "prerequisite_hint": prerequisite.hint})
             elif prerequisite.status in (Status.FAILED, Status.SKIPPED):
                 outcome = Outcome(Status.SKIPPED, "requires", {"prerequisite": prerequisite.title})
-            else:
-                outcome = Outcome(Status.ERROR, "prerequisite", {"prerequisite": prerequisite.title})
+            elif prerequisite.status is Status.ADVICE:
+                continue  # a recommendation is no prerequisite
+            else:  # what this check builds on could not be verified: neither can this one
+                outcome = Outcome(Status.UNVERIFIED, "prerequisite", {
+                    "prerequisite": prerequisite.title, "prerequisite_message": prerequisite.message})
             break
         if outcome is None:
             try:
                 outcome = check.func(self.facts)
             except Exception as exc:  # noqa: BLE001  (a bug in one check must not hide the others)
                 outcome = Outcome(Status.ERROR, "crash", {"error": f"{type(exc).__name__}: {exc}"})
+            if outcome.status is Status.FAILED and check.level is Level.RECOMMENDED:
+                outcome = Outcome(Status.ADVICE, outcome.reason, outcome.seen)
         result = self._render(check_id, outcome)
         self._results[check_id] = result
         return result
@@ -88,11 +93,12 @@ class Evaluator:
             message = fill("Přeskočeno, dokud neplatí „{prerequisite}“.", outcome.seen)
             hint = ""
         else:
-            kind = {Status.PASSED: "pass", Status.FAILED: "fail", Status.ERROR: "error"}[outcome.status]
+            kind = {Status.PASSED: "pass", Status.FAILED: "fail", Status.ADVICE: "fail", Status.ERROR: "error",
+                    Status.UNVERIFIED: "error"}[outcome.status]
             message = fill(pick(texts, common, kind, outcome.reason), outcome.seen)
             if outcome.status is Status.PASSED:
                 hint = ""
-            elif outcome.status is Status.ERROR:  # not the student's to fix: only a specific hint, if any
+            elif outcome.status in (Status.ERROR, Status.UNVERIFIED):  # not the student's to fix: a specific hint only
                 hint = fill(texts.get(f"hint_{outcome.reason}") or common.get(f"hint_{outcome.reason}", ""),
                             outcome.seen)
             elif outcome.reason == "prerequisite" and outcome.status is Status.FAILED:
@@ -104,11 +110,12 @@ class Evaluator:
 
 
 def exit_code(results: list[Result]) -> ExitCode:
-    """0 all passed; 1 something to fix (a failure, or a skip behind one); 2 only unknowns remain."""
+    """0 all passed (advice does not count); 1 something to fix (a failure, or a skip behind one);
+    2 only what could not be verified remains."""
     statuses = {r.status for r in results}
     if Status.FAILED in statuses:
         return ExitCode.TO_FIX
-    if Status.ERROR in statuses:
+    if statuses & {Status.ERROR, Status.UNVERIFIED}:
         return ExitCode.CANNOT_CHECK
     if Status.SKIPPED in statuses:
         return ExitCode.TO_FIX

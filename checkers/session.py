@@ -23,12 +23,16 @@ class StepRun:
 
     @property
     def status(self) -> str:
+        """failed (something required is not met) · error (a check of ours crashed) · unverified
+        (evidence missing, nothing failed) · passed (advice never stands in the way)."""
         statuses = {r.status for r in self.results}
-        if statuses <= {Status.PASSED}:
-            return "passed"
         if Status.FAILED in statuses or Status.SKIPPED in statuses:
             return "failed"
-        return "error"
+        if Status.ERROR in statuses:
+            return "error"
+        if Status.UNVERIFIED in statuses:
+            return "unverified"
+        return "passed"
 
     @property
     def points(self) -> int:

@@ -13,9 +13,16 @@ from typing import Callable
 
 class Status(str, Enum):
     PASSED = "passed"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    ERROR = "error"  # we could not find out (a fact is missing); never the student's fault
+    FAILED = "failed"  # a requirement of the lesson is not met: fails the step
+    SKIPPED = "skipped"  # behind a failed prerequisite (one root cause, one red line)
+    UNVERIFIED = "unverified"  # the evidence needed is missing ("nelze ověřit"): never the student's fault
+    ADVICE = "advice"  # a recommended practice beyond the lesson is not followed: shown, never fails
+    ERROR = "error"  # the check itself crashed (a bug of ours)
+
+
+class Level(str, Enum):
+    REQUIRED = "required"  # the lesson (the book) asks for it: a failure fails the step
+    RECOMMENDED = "recommended"  # good practice beyond the lesson: a failure is advice only
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ def failed(reason: str = "", **seen) -> Outcome:
 
 
 def unknown(reason: str, **seen) -> Outcome:
-    """The facts needed are missing (a collector failed, no privileges): not the student's fault."""
-    return Outcome(Status.ERROR, reason, seen)
+    """Cannot verify: the evidence needed is missing (a collector failed, no privileges, nothing to
+    try it on). Says why; never costs the student anything and never passes."""
+    return Outcome(Status.UNVERIFIED, reason, seen)
 
 
 @dataclass(frozen=True)
@@ -43,3 +51,4 @@ class Check:
     id: str
     func: Callable[[dict], Outcome]
     requires: tuple[str, ...] = ()
+    level: Level = Level.REQUIRED

@@ -113,16 +113,20 @@ def resolve(params: dict, systemd: dict, private_env: dict, private_argv: dict) 
         workdir = gunicorn["chdir"] or unit.get("working_directory") or project
         if explicit and os.path.realpath(workdir) != os.path.realpath(project):
             continue
+        # A unit pointing at a directory that is not there is the unit's mistake (step 9): the
+        # project itself is still inspected where the course has it.
+        project_dir = workdir if os.path.isdir(workdir) or explicit or not os.path.isdir(project) else project
         env = dict(private_env.get(name, {}))
         env.update(gunicorn["env"])
         module = env.get("DJANGO_SETTINGS_MODULE")
         if not module and gunicorn["app"]:
-            module = settings_from_source(workdir, gunicorn["app"].split(":")[0])
+            module = settings_from_source(project_dir, gunicorn["app"].split(":")[0])
         return {
-            "source": "unit", "unit": name, "project_dir": workdir, "exists": os.path.isdir(workdir),
-            "manage_py": os.path.isfile(os.path.join(workdir, "manage.py")),
+            "source": "unit", "unit": name, "project_dir": project_dir, "unit_workdir": workdir,
+            "exists": os.path.isdir(project_dir),
+            "manage_py": os.path.isfile(os.path.join(project_dir, "manage.py")),
             "interpreter": interpreter_for(argv[0]), "user": unit.get("user") or "root",
-            "group": unit.get("group"), "settings_module": module or settings_from_source(workdir, None),
+            "group": unit.get("group"), "settings_module": module or settings_from_source(project_dir, None),
             "gunicorn": {k: v for k, v in gunicorn.items() if k != "env"},
             "env_names": sorted(env), "_env": env,
         }
@@ -202,7 +206,12 @@ def inspection_result(started: Started, command: dict) -> tuple:
 
 def inspect_django(app: dict, timeout: float, started_early=None) -> tuple:
     """Run django_inspect for `app`; returns (facts, scrub). `started_early`: (command, Started) of
-    an inspection started before `app` was known for sure: used when its command is this one."""
+    an inspection started before `app` was known for sure: used when its command is this one.
+
+    When the app's user is refused by the file system (a project directory it cannot enter, a
+    settings file it cannot read), the project is inspected again as the project's owner: the
+    project itself is fine, the permission problem belongs to the service and is reported there
+    (`app_user_denied`) - never as a broken venv or missing settings."""
     command = inspection_command(app, timeout)
     early_command, early = started_early or (None, None)
     if early is not None and early_command != command:
@@ -212,4 +221,44 @@ def inspect_django(app: dict, timeout: float, started_early=None) -> tuple:
         return {"not_run": "no-interpreter"}, []
     facts, scrub = inspection_result(early or start_inspection(command), command)
     facts["started_early"] = early is not None
+    denied = permission_refusal(facts) or user_shut_out(facts, command["user"], app.get("project_dir"))
+    project_owner = owner(app.get("project_dir") or "/")
+    if denied and os.geteuid() == 0 and project_owner and project_owner != command["user"]:
+        retry = dict(command, user=project_owner)
+        again, again_scrub = inspection_result(start_inspection(retry), retry)
+        if not permission_refusal(again):
+            again["app_user_denied"] = {"user": command["user"] or "root", "error": denied}
+            again["started_early"] = False
+            return again, scrub + again_scrub
     return facts, scrub
+
+
+PERMISSION_WORDS = ("Permission denied", "PermissionError", "EACCES")
+
+
+def user_shut_out(facts: dict, user: str | None, project_dir: str | None) -> str | None:
+    """After a failed inspection: could `user` not even enter the project directory? (Python's
+    import system reports such a refusal as a missing module, so it is asked directly.)"""
+    failed = facts.get("not_run") or facts.get("settings_error") or facts.get("inspect_error")
+    if not failed or not user or not project_dir or os.geteuid() != 0:
+        return None
+    from checkers.probe import access
+
+    result = access.test_as(user, [{"path": project_dir, "need": "read"}])
+    row = (result.get("results") or [{}])[0]
+    if row.get("ok") is False and row.get("error") == "EACCES":
+        return "%s: %s (EACCES at %s)" % (user, project_dir, row.get("denied_at") or project_dir)
+    return None
+
+
+def permission_refusal(facts: dict) -> str | None:
+    """The file-system refusal that stopped the inspection, if that is what stopped it."""
+    if facts.get("not_run") in ("crashed", "timeout"):
+        text = facts.get("stderr") or ""
+    else:
+        error = facts.get("settings_error") or facts.get("inspect_error") or {}
+        text = error.get("message") or "" if error.get("type") in ("PermissionError", "OSError", None) else ""
+    if not any(word in text for word in PERMISSION_WORDS):
+        return None
+    lines = [line.strip() for line in text.strip().splitlines() if any(w in line for w in PERMISSION_WORDS)]
+    return (lines or [text.strip()])[-1][:300]

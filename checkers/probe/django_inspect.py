@@ -141,7 +141,10 @@ def static_facts(settings):
     if not root:
         return facts
     root = str(root)
-    facts["root_exists"] = os.path.isdir(root)
+    state = path_state(root)
+    facts["root_exists"] = state["state"] == "dir"
+    if state["state"] == "denied":  # not "missing": this user may not look (the probe's root may)
+        facts["root_denied"] = state
     facts["collides"] = any(os.path.realpath(d) == os.path.realpath(root) for d in facts["dirs"])
     sources = {}
     for finder in finders.get_finders():
@@ -168,7 +171,28 @@ def static_facts(settings):
     facts.update({"source_files": len(sources), "missing_count": len(missing), "missing": missing[:MAX_LISTED],
                   "outdated_count": len(outdated), "outdated": outdated[:MAX_LISTED],
                   "sample": pick_sample(sources, root)})
+    if "root_denied" in facts:
+        # What this user could not compare, the privileged probe compares (checkers/probe/main.py).
+        facts.update({"missing_count": None, "missing": [], "outdated_count": None, "outdated": [],
+                      "to_compare": {rel: src for rel, src in sources.items()}})
     return facts
+
+
+def path_state(path):
+    """'dir', 'file', 'missing' or 'denied' (with the first directory this user cannot enter):
+    a path the user may not look at is not a missing path."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        current = "/"
+        for part in [p for p in path.split("/") if p][:-1]:
+            current = os.path.join(current, part)
+            if not os.access(current, os.X_OK):
+                break
+        return {"state": "denied", "user_uid": os.geteuid(), "denied_at": current, "error": "EACCES"}
+    except OSError:
+        return {"state": "missing"}
+    return {"state": "dir" if os.path.isdir(path) else "file"}
 
 
 def pick_sample(sources, root):
@@ -190,8 +214,11 @@ def media_facts(settings, static_root):
         return facts
     root = str(root)
     facts["absolute"] = os.path.isabs(root)
-    facts["exists"] = os.path.exists(root)
-    facts["is_dir"] = os.path.isdir(root)
+    state = path_state(root)
+    facts["exists"] = state["state"] in ("dir", "file")
+    facts["is_dir"] = state["state"] == "dir"
+    if state["state"] == "denied":
+        facts["root_denied"] = state
     if static_root:
         a, b = os.path.realpath(root), os.path.realpath(str(static_root))
         facts["overlaps_static"] = a == b or a.startswith(b + os.sep) or b.startswith(a + os.sep)

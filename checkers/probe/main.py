@@ -90,6 +90,9 @@ class Probe:
             facts["systemd"] = dict(units, journal=journal_done.result() or {}, verify=later["verify"].result() or {})
         app.pop("_env", None)
         self.scrub.update(scrub)
+        from checkers.probe import denied
+
+        self.collect("django_denied", denied.complete, django)
         facts["django"] = django
         database = django.get("database") or {}
         facts["postgres"] = self.collect("postgres", postgres.collect, postgres_logs, database)
@@ -159,7 +162,8 @@ class Probe:
                                       + [{"path": p, "need": "connect"} for p in sorted(sockets)])}
         app_user = app.get("user")
         if app_user and app.get("source") == "unit":
-            items = [{"path": app["project_dir"], "need": "traverse"}, {"path": app["project_dir"], "need": "read"}]
+            workdir = app.get("unit_workdir") or app["project_dir"]
+            items = [{"path": workdir, "need": "traverse"}, {"path": workdir, "need": "read"}]
             if media_root:
                 items.append({"path": media_root, "need": "write"})
             wanted["app_user_access"] = (app_user, items)

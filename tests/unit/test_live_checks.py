@@ -50,7 +50,7 @@ CASES = [
     ("live.E001", {"live.scheme": "http", "live.https_error": {"kind": "refused", "detail": "Connection refused"}},
      "failed", "jen na nešifrovaném HTTP"),
     ("live.E001", {"live.fatal": {"kind": "tls_verify", "host": "kurz.test", "port": 443,
-                                  "detail": "certificate has expired"}}, "error", "certificate has expired"),
+                                  "detail": "certificate has expired"}}, "unverified", "certificate has expired"),
     ("live.E002", {"live.http_redirect.status": 200}, "failed", "bez šifrování"),
     ("live.E002", {"live.http_redirect.headers.location": "http://kurz.test/"}, "failed", "ne na https://"),
     ("live.E002", {"live.http_redirect": {"status": None, "error": "refused", "error_detail": "Connection refused"}},
@@ -109,7 +109,7 @@ def test_each_check_on_changed_facts(course, facts, check_id, changes, status, f
 def test_unreachable_site_makes_every_check_unknown_not_failed(course, facts):
     facts["live"] = {"fatal": {"kind": "refused", "host": "kurz.test", "port": 443, "detail": "Connection refused"}}
     found = results(course, facts)
-    assert {r.status.value for r in found.values()} <= {"error"}
+    assert {r.status.value for r in found.values()} <= {"unverified"}
     assert "nikdo nepřijímá spojení" in found["live.E001"].message
 
 

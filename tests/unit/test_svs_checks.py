@@ -51,7 +51,7 @@ CASES = [
     ("svs.E001", lambda f: svs(f).update(domain={"name": None, "source": None, "candidates": []}), "failed", ".svs"),
     ("svs.E001", lambda f: svs(f)["caddy_root"].update(exists=False), "failed", "není zaregistrovaná"),
     ("svs.E002", lambda f: svs(f).update(unit=None, unit_files=[]), "failed", f"{DOMAIN}.service"),
-    ("svs.E002", lambda f: svs(f).update(user_manager={"ok": False, "error": "Failed to connect to bus"}), "error",
+    ("svs.E002", lambda f: svs(f).update(user_manager={"ok": False, "error": "Failed to connect to bus"}), "unverified",
      "Failed to connect to bus"),
     ("svs.E002", lambda f: svs(f)["unit"].update(need_daemon_reload=True), "failed", "nenačetl"),
     ("svs.E003", lambda f: svs(f)["unit"].update(unit_file_state="disabled"), "failed", "není povolená"),

@@ -1,0 +1,92 @@
+"""What the app's own user was refused, looked at again by the privileged probe.
+
+Django's inspection runs as the service's user (www-data). When that user may not enter
+STATIC_ROOT or MEDIA_ROOT, "not there" and "not allowed to look" must not be confused: the
+privileged probe (root) finishes the comparison and says who saw what (`checked_by`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+
+
+def complete(django: dict) -> None:
+    """Fill in, as root, the static and media facts the inspecting user could not gather."""
+    if os.geteuid() != 0:
+        return
+    _static(django.get("static") or {})
+    _media(django.get("media") or {})
+    for section in (django.get("static") or {}, django.get("media") or {}):
+        denied = section.get("root_denied")
+        if denied and "user_uid" in denied:
+            denied["user"] = _user_name(denied.pop("user_uid"))
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _static(static: dict) -> None:
+    to_compare = static.pop("to_compare", None)
+    root = static.get("root")
+    if not static.get("root_denied") or to_compare is None or not root:
+        return
+    static["root_exists"] = os.path.isdir(root)
+    static["checked_by"] = "root"
+    missing, outdated = [], []
+    for rel, src in sorted(to_compare.items()):
+        try:
+            target_mtime = os.path.getmtime(os.path.join(root, rel))
+        except OSError:
+            missing.append(rel)
+            continue
+        try:
+            if os.path.getmtime(src) > target_mtime + 1:
+                outdated.append(rel)
+        except OSError:
+            pass
+    static.update({"missing_count": len(missing), "missing": missing[:5], "outdated_count": len(outdated),
+                   "outdated": outdated[:5]})
+    if not static.get("sample"):
+        static["sample"] = _first_css(root, sorted(to_compare))
+
+
+def _first_css(root: str, names: list) -> dict | None:
+    css = [rel for rel in names if rel.endswith(".css") and os.path.isfile(os.path.join(root, rel))]
+    own = [rel for rel in css if not rel.startswith("admin/")]
+    chosen = (own or css or [None])[0]
+    if chosen is None:
+        return None
+    with open(os.path.join(root, chosen), "rb") as handle:
+        return {"path": chosen, "sha256": hashlib.sha256(handle.read()).hexdigest()}
+
+
+def _media(media: dict) -> None:
+    root = media.get("root")
+    if not media.get("root_denied") or not root:
+        return
+    media["exists"] = os.path.exists(root)
+    media["is_dir"] = os.path.isdir(root)
+    media["checked_by"] = "root"
+    count, sample = 0, None
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(n for n in filenames if not n.startswith(".")):
+            count += 1
+            if sample is None:
+                path = os.path.join(dirpath, name)
+                try:
+                    with open(path, "rb") as handle:
+                        sample = {"path": os.path.relpath(path, root),
+                                  "sha256": hashlib.sha256(handle.read()).hexdigest()}
+                except OSError:
+                    pass
+        if count > 200:
+            break
+    media["files"] = count
+    media["sample"] = sample
