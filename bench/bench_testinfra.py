@@ -74,7 +74,7 @@ def naive_checks(host) -> dict[str, list[bool]]:
         "systemd.E003": lambda: [gunicorn.is_running],
         "systemd.E004": lambda: [properties().get("User") not in ("", "root")],
         "systemd.E005": lambda: [host.run(f"sudo -u www-data test -x {PROJECT}").rc == 0],
-        "systemd.E006": lambda: [properties().get("Restart") == "on-failure"],
+        "systemd.W001": lambda: [properties().get("Restart") == "on-failure"],
         "systemd.E007": lambda: [postgresql.is_enabled,
                                  host.run("systemctl get-default").stdout.strip() in ("multi-user.target",
                                                                                       "graphical.target")],

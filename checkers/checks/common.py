@@ -31,6 +31,9 @@ def collectstatic_outcome(facts: dict, show_root=lambda root: root) -> Outcome:
     if "error" in static:
         return unknown("static_error", error=dig(static, "error.message", "?"))
     root = show_root(static.get("root") or "?")
+    denied = static.get("root_denied")
+    if denied and static.get("checked_by") != "root":  # the app's user may not look, nobody else did
+        return unknown("root_denied", root=root, user=denied.get("user") or "?", at=denied.get("denied_at") or root)
     if not static.get("root_exists"):
         return failed("no_root", root=root)
     for problem in ("missing", "outdated"):

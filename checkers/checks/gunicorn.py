@@ -1,11 +1,17 @@
 """Step 8: gunicorn in the project's venv serves the Django app on the socket or port that
-nginx proxies to, and a request through nginx reaches it."""
+nginx proxies to, and a request through nginx reaches it.
+
+"Serves the app" means Django answers, with any status: a 400 (ALLOWED_HOSTS, step 2) or a 500
+(the database, step 10) is Django serving, and those steps say what is wrong. Once the app runs
+as a systemd service (step 9), a stopped or crashing service is that step's failure: here it
+makes the serving impossible to verify, not a failure of gunicorn's own setup."""
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed
-from checkers.checks.webfacts import (describe_endpoint, error_log_lines, last_matching, listeners, status_text,
-                                      upstream, web)
+from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.service import app_unit, stability
+from checkers.checks.webfacts import (describe_endpoint, error_log_lines, is_django, last_matching, listeners,
+                                      status_text, upstream, web)
 from checkers.facts import dig
 
 CONNECT_REASONS = {2: "no_socket", 111: "refused", 13: "denied"}
@@ -25,6 +31,17 @@ def _errno(response: dict) -> int | None:
     return None
 
 
+def service_down(facts: dict):
+    """The service that should run gunicorn (step 9) is down or falling: nothing here to verify."""
+    unit = app_unit(facts)
+    if not unit:
+        return None
+    seen = stability(facts, unit)
+    if seen.up:
+        return None
+    return unknown("service_down", unit=unit["name"], state=seen.state)
+
+
 def serves_app(facts: dict):
     endpoint = upstream(facts)
     if endpoint is None:
@@ -32,14 +49,17 @@ def serves_app(facts: dict):
     where = describe_endpoint(endpoint)
     response = dig(facts, "http.upstream.home", {})
     if response.get("status") is None:
+        down = service_down(facts)
+        if down:
+            return down
         reason = CONNECT_REASONS.get(_errno(response), "connect")
         return failed(reason, where=where, error=response.get("error", "?"))
     owners = listeners(facts, endpoint)
     names = " ".join(" ".join(p["argv"]) for p in owners)
     if owners and "gunicorn" not in names:
         return failed("other_server", where=where, process=names[:120])
-    if response["status"] >= 500 or not response.get("django_headers"):
-        return failed("bad_answer", where=where, status=status_text(response))
+    if not is_django(response):
+        return service_down(facts) or failed("bad_answer", where=where, status=status_text(response))
     return passed(where=where, status=status_text(response))
 
 
@@ -52,9 +72,12 @@ def proxy_reaches_app(facts: dict):
     if "nginx_welcome" in home.get("markers", []):
         return failed("welcome_page")
     if home["status"] in (502, 503, 504):
+        down = service_down(facts)
+        if down:
+            return down
         log = last_matching(error_log_lines(facts), "upstream") or last_matching(error_log_lines(facts), "connect()")
         return failed("bad_gateway", status=status_text(home), log=log or "(error.log je prázdný)")
-    if not home.get("django_headers"):
+    if not is_django(home):
         return failed("not_django", status=status_text(home))
     return passed(status=status_text(home))
 

@@ -4,7 +4,7 @@ Who may write into it is checked with the systemd step (the app's user is known 
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed
+from checkers.checks.base import Check, failed, passed, unknown
 from checkers.facts import dig
 
 
@@ -22,6 +22,10 @@ def media_root_set(facts: dict):
 
 def media_root_exists(facts: dict):
     media = dig(facts, "django.media", {})
+    denied = media.get("root_denied")
+    if denied and media.get("checked_by") != "root":  # the app's user may not look, nobody else did
+        return unknown("root_denied", root=media.get("root"), user=denied.get("user") or "?",
+                       at=denied.get("denied_at") or media.get("root"))
     if not media.get("exists"):
         return failed("missing", root=media.get("root"))
     if not media.get("is_dir"):

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
+
 from checkers.checks.base import Check, failed, passed, unknown
-from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, last_matching, site_host,
-                                      status_text, student_servers, web)
+from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, is_django, last_matching,
+                                      site_host, status_text, student_servers, web)
 from checkers.facts import dig
 from checkers.probe import nginx_conf
 
@@ -111,8 +114,34 @@ def media_served(facts: dict):
     if outcome is None:
         if not dig(facts, "http.web"):
             return failed("no_port80")
-        return failed("no_sample", root=dig(facts, "django.media.root", "?"))
+        return media_by_behaviour(facts)
     return outcome
+
+
+NOT_FOUND_LINE = re.compile(r'open\(\) "([^"]+)" failed \(2: No such file or directory\)')
+
+
+def media_by_behaviour(facts: dict):
+    """MEDIA_ROOT holds no file to fetch: a request for a file that cannot exist shows who serves
+    /media/ - nginx answers 404 itself and its error log names the file it looked for on disk."""
+    root = dig(facts, "django.media.root", "?")
+    response = web(facts, "media_missing")
+    if not response or response.get("status") is None:
+        return unknown("no_sample", root=root)
+    if is_django(response):
+        return failed("by_django", url=response["path"])
+    if response["status"] != 404:
+        return unknown("no_sample", root=root)
+    name = response["path"].rsplit("/", 1)[-1]
+    looked = next((m.group(1) for m in map(NOT_FOUND_LINE.search, reversed(error_log_lines(facts)))
+                   if m and m.group(1).endswith("/" + name)), None)
+    if looked is None:
+        return passed("behaviour", url=response["path"], path="?")
+    folder = looked[: -len(name)].rstrip("/")
+    same = {posixpath.normpath(p) for p in (root, dig(facts, "django.media.realpath")) if p}
+    if posixpath.normpath(folder) not in same:
+        return failed("other_dir", url=response["path"], path=folder, root=root)
+    return passed("behaviour", url=response["path"], path=folder)
 
 
 CHECKS = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed
+from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.common import settings_problem
 from checkers.facts import dig
 
@@ -33,7 +33,13 @@ def venv_works(facts: dict):
     if not app.get("interpreter"):
         return failed("no_venv", project=app.get("project_dir", "?"))
     if django.get("not_run") == "crashed":
-        return failed("crashed", interpreter=app["interpreter"], output=last_line(django.get("stderr", "")))
+        output = last_line(django.get("stderr", ""))
+        if any(word in django.get("stderr", "") for word in PERMISSION_WORDS):  # who may run it, not whether it works
+            return unknown("denied", interpreter=app["interpreter"], user=django.get("ran_as") or app.get("user") or "?",
+                           output=output)
+        return failed("crashed", interpreter=app["interpreter"], output=output)
+    if django.get("not_run") == "timeout":  # a hanging project, not a broken venv
+        return unknown("timeout", interpreter=app["interpreter"])
     if django.get("not_run"):
         return failed("not_run", interpreter=app["interpreter"], why=django["not_run"])
     error = django.get("settings_error") or {}
@@ -48,6 +54,9 @@ def settings_load(facts: dict):
     if problem:
         return problem
     return passed(module=dig(facts, "django.settings_module", "?"))
+
+
+PERMISSION_WORDS = ("Permission denied", "PermissionError", "EACCES")
 
 
 def last_line(text: str) -> str:

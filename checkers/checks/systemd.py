@@ -5,25 +5,12 @@ Socket activation (gunicorn.socket + gunicorn.service) is as good as a plain ser
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, Level, failed, passed, unknown
+from checkers.checks.service import app_unit as _app_unit, sockets as _sockets, stability
 from checkers.facts import dig
 
-RESTARTING = ("on-failure", "always", "on-abnormal", "on-abort")
+RESTARTING = ("on-failure", "always", "on-abnormal", "on-abort", "on-watchdog")
 BOOT_TARGETS = ("multi-user.target", "graphical.target", "default.target")
-
-
-def _app_unit(facts: dict) -> dict | None:
-    name = dig(facts, "app.unit")
-    units = dig(facts, "systemd.units", {})
-    if name and name in units:
-        return units[name]
-    names = dig(facts, "systemd.app_units", [])
-    return units.get(names[0]) if names else None
-
-
-def _sockets(facts: dict, unit: dict) -> list:
-    units = dig(facts, "systemd.units", {})
-    return [units[s] for s in unit.get("triggered_by", []) if s in units]
 
 
 def unit_valid(facts: dict):
@@ -54,15 +41,19 @@ def unit_enabled(facts: dict):
 
 
 def unit_active(facts: dict):
+    """Running, and still running: a unit caught "active" between two crashes is not."""
     unit = _app_unit(facts)
-    if unit.get("active_state") == "active":
+    seen = stability(facts, unit)
+    common = {"unit": unit["name"], "state": seen.state, "failures": seen.failures, "ago": seen.ago or "?"}
+    if seen.kind == "running":
         return passed(unit=unit["name"], since=unit.get("active_enter") or "?")
-    listening = [s["name"] for s in _sockets(facts, unit) if s.get("active_state") == "active"]
-    if listening:
-        return passed("socket", unit=unit["name"], socket=listening[0])
-    reason = "crash_loop" if unit.get("sub_state") == "auto-restart" or unit.get("n_restarts", 0) > 2 else "inactive"
-    return failed(reason, unit=unit["name"], state=f"{unit.get('active_state')}/{unit.get('sub_state')}",
-                  result=unit.get("result") or "?")
+    if seen.kind == "recovered":
+        return passed("recovered", **common)
+    if seen.kind == "socket":
+        return passed("socket", unit=unit["name"], socket=seen.socket)
+    if seen.kind in ("crash_loop", "restarted"):
+        return failed(seen.kind, **common)
+    return failed("inactive", unit=unit["name"], state=seen.state, result=unit.get("result") or "?")
 
 
 def not_root(facts: dict):
@@ -88,17 +79,26 @@ def workdir_reachable(facts: dict):
     if dig(facts, "paths.app_user_access.error"):
         return unknown("no_root")
     results = [_access(facts, "traverse", workdir), _access(facts, "read", workdir)]
+    if results == [None, None]:
+        return unknown("no_root")
     bad = next((r for r in results if r and not r["ok"]), None)
+    user = unit.get("user") or "root"
+    if bad and bad.get("error") == "ENOENT":
+        return failed("missing", user=user, path=workdir, unit=unit["name"])
     if bad:
-        return failed(user=unit.get("user") or "root", path=workdir, denied=bad.get("denied_at") or workdir,
-                      error=bad.get("error") or "?")
-    return passed(user=unit.get("user") or "root", path=workdir)
+        return failed(user=user, path=workdir, denied=bad.get("denied_at") or workdir, error=bad.get("error") or "?")
+    return passed(user=user, path=workdir)
 
 
 def restarts(facts: dict):
+    """Comes back after a crash: by Restart= or by its socket (the next request starts it again).
+    The lesson's unit has neither, so this is a recommendation, never a failure."""
     unit = _app_unit(facts)
     if unit.get("restart") in RESTARTING:
         return passed(restart=unit["restart"])
+    socket = next((s["name"] for s in _sockets(facts, unit) if s.get("unit_file_state") == "enabled"), None)
+    if socket:
+        return passed("socket", socket=socket)
     return failed(unit=unit["name"], restart=unit.get("restart") or "no")
 
 
@@ -141,7 +141,7 @@ CHECKS = (
     Check("systemd.E003", unit_active, requires=("systemd.E001",)),
     Check("systemd.E004", not_root, requires=("systemd.E001",)),
     Check("systemd.E005", workdir_reachable, requires=("systemd.E001",)),
-    Check("systemd.E006", restarts, requires=("systemd.E001",)),
+    Check("systemd.W001", restarts, requires=("systemd.E001",), level=Level.RECOMMENDED),
     Check("systemd.E007", survives_reboot, requires=("systemd.E002",)),
     Check("systemd.E008", media_writable, requires=("systemd.E001", "media.E002")),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import mimetypes
 
 from checkers.checks.base import Check, failed, passed
+from checkers.checks.nginx import media_by_behaviour
 from checkers.checks.webfacts import site_host, status_text, web
 from checkers.facts import dig
 
@@ -87,7 +88,9 @@ def linked_static(facts: dict):
 def media_file(facts: dict):
     response = web(facts, "media_file")
     if not response:
-        return failed("no_file", root=dig(facts, "django.media.root", "?"))
+        # No uploaded file to load: the same proof by behaviour as step 7 (nginx answers /media/
+        # from MEDIA_ROOT), or "cannot verify" - never a failure for an empty MEDIA_ROOT.
+        return media_by_behaviour(facts)
     if response.get("status") != 200:
         return failed("status", url=response["path"], status=status_text(response))
     if response.get("body_sha256") != response.get("expected_sha256"):

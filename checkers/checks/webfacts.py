@@ -64,6 +64,22 @@ def listeners(facts: dict, endpoint: dict | None) -> list:
     return [processes[pid] for pid in dict.fromkeys(pids) if pid in processes]
 
 
+# Pages only Django writes: its own error pages and forms (DEBUG off and on).
+DJANGO_MARKERS = ("django_400", "django_500", "django_default_404", "django_debug", "csrf_failure",
+                  "admin_login_form", "django_install_worked")
+
+
+def is_django(response: dict | None) -> bool:
+    """Did Django answer, whatever the status? A 400 for a foreign Host or a 500 for a failing
+    database is Django serving; its security middleware's headers or its own pages tell."""
+    if not response or response.get("status") is None:
+        return False
+    headers = response.get("headers") or {}
+    return bool(response.get("django_headers")
+                or any(m in response.get("markers", []) for m in DJANGO_MARKERS)
+                or ("cross-origin-opener-policy" in headers and "referrer-policy" in headers))
+
+
 def web(facts: dict, name: str) -> dict:
     return dig(facts, f"http.web.{name}", {})
 

@@ -214,6 +214,7 @@ def media_facts(settings, static_root):
         return facts
     root = str(root)
     facts["absolute"] = os.path.isabs(root)
+    facts["realpath"] = os.path.realpath(root)
     state = path_state(root)
     facts["exists"] = state["state"] in ("dir", "file")
     facts["is_dir"] = state["state"] == "dir"

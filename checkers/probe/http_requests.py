@@ -253,5 +253,11 @@ def files(endpoint: dict, host: str, django: dict, home_body: bytes, browser_por
     if media_sample and media.get("url"):
         out["media_file"] = request(endpoint, url_path(media.get("url"), media_sample["path"]), public)
         out["media_file"]["expected_sha256"] = media_sample["sha256"]
+    elif media.get("url") and media.get("root"):
+        # No uploaded file to fetch: ask for one that cannot exist. nginx serving /media/ from disk
+        # answers 404 itself and names the file it looked for in its error log; Django would answer
+        # with its own 404.
+        out["media_missing"] = request(endpoint, url_path(media.get("url"), "kurz-overeni-%s.txt" % os.urandom(4).hex()),
+                                       public)
     out["media_links"] = links(home_body, url_path(media.get("url"), "")) if media.get("url") else []
     return out

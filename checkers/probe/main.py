@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 # every module imported up front delays that start, the probe's critical path (~0.25 s on an
 # emulated VM).
 from checkers.probe import app as app_mod, nginx, nginx_conf, postgres, system
-from checkers.probe.systemd import SystemdFacts, is_secret_name, unit_from_files
+from checkers.probe.systemd import SystemdFacts, is_secret_name, resample, unit_from_files
 
 SCHEMA = 1
 PROBE_VERSION = "1"
@@ -111,6 +111,8 @@ class Probe:
         if (facts.get("nginx") or {}).get("installed"):
             facts["nginx"]["error_log"] = self.collect("nginx_error_log", nginx.error_logs,
                                                        facts["nginx"]["config"]) or {}
+        if facts["systemd"].get("available"):
+            facts["systemd"]["resampled"] = self.collect("systemd_resample", resample, facts["systemd"]) or {}
         facts["errors"] = self.errors
         facts["schema"] = SCHEMA
         facts["probe"] = {

@@ -17,7 +17,11 @@ SERVICE_PROPERTIES = (
     "FragmentPath", "NRestarts", "ActiveEnterTimestamp", "ExecMainStartTimestamp", "InactiveExitTimestamp",
     "WantedBy", "RequiredBy", "TriggeredBy", "Triggers", "Listen", "SocketUser", "SocketGroup", "SocketMode",
     "RuntimeDirectory", "UMask", "DropInPaths", "NeedDaemonReload", "StateChangeTimestamp", "ConditionResult",
+    "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic",
 )
+# What a second look at the app's units, at the probe's end, compares: a service caught "active"
+# between two crashes changes its main process or restart count within seconds.
+RESAMPLED_PROPERTIES = ("Id", "ActiveState", "SubState", "NRestarts", "MainPID", "ExecMainStartTimestampMonotonic")
 SYSTEM_SERVICES = ("nginx.service", "postgresql.service", "caddy.service")
 SECRET_WORDS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "KEY", "PASS")
 
@@ -179,14 +183,46 @@ def unit_from_files(name: str) -> dict | None:
             "working_directory": settings["WorkingDirectory"] or None, "argv": argv, "env": env}
 
 
-def show(units: list) -> dict:
+def show(units: list, properties=SERVICE_PROPERTIES) -> dict:
     if not units:
         return {}
-    result = run(["systemctl", "show", "--no-pager", "-p", ",".join(SERVICE_PROPERTIES)] + units, timeout=15)
+    result = run(["systemctl", "show", "--no-pager", "-p", ",".join(properties)] + units, timeout=15)
     shown = {}
     for props, name in zip(parse_show(result.out), units):
         shown[name] = props
     return shown
+
+
+def uptime() -> float | None:
+    """Seconds since boot: systemd's monotonic timestamps count from there."""
+    try:
+        with open("/proc/uptime", encoding="ascii") as handle:
+            return float(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def seconds_ago(monotonic_us: str | None, now: float | None):
+    try:
+        value = int(monotonic_us or 0)
+    except ValueError:
+        return None
+    if not value or now is None:
+        return None
+    return round(max(0.0, now - value / 1e6), 1)
+
+
+def resample(units_facts: dict) -> dict:
+    """The app units' state once more, at the probe's end (a few seconds after the first look)."""
+    names = list(units_facts.get("app_units") or [])
+    if not names:
+        return {}
+    shown = show(names, RESAMPLED_PROPERTIES)
+    now = uptime()
+    return {name: {"active_state": props.get("ActiveState"), "sub_state": props.get("SubState"),
+                   "n_restarts": int(props.get("NRestarts") or 0), "main_pid": int(props.get("MainPID") or 0),
+                   "main_started_ago": seconds_ago(props.get("ExecMainStartTimestampMonotonic"), now)}
+            for name, props in shown.items()}
 
 
 class SystemdFacts:
@@ -218,11 +254,14 @@ class SystemdFacts:
         extra = [trigger for name in app_units for trigger in shown.get(name, {}).get("TriggeredBy", "").split()]
         extra += [u for u in shown.get("postgresql.service", {}).get("Triggers", "").split() if u.startswith("postgresql@")]
         shown.update(show(sorted(set(u for u in extra if u not in shown))))
+        now = uptime()
         units = {}
         for name, props in shown.items():
             if props.get("LoadState") == "not-found" and name not in app_units and not name.startswith("postgresql@"):
                 continue
             units[name] = self._unit_facts(name, props)
+            units[name]["main_started_ago"] = seconds_ago(props.get("ExecMainStartTimestampMonotonic"), now)
+            units[name]["main_exited_ago"] = seconds_ago(props.get("ExecMainExitTimestampMonotonic"), now)
         return {"available": True, "app_units": app_units, "units": units}
 
     @staticmethod

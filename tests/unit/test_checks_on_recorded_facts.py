@@ -103,7 +103,7 @@ BREAKS = {
                      Status.FAILED),
     "systemd.E004": (lambda f: _app_unit(f).update(user=None), Status.FAILED),
     "systemd.E005": (lambda f: _access(f, "traverse"), Status.FAILED),
-    "systemd.E006": (lambda f: _app_unit(f).update(restart="no"), Status.FAILED),
+    "systemd.W001": (lambda f: _app_unit(f).update(restart="no"), Status.ADVICE),
     "systemd.E007": (lambda f: _units(f)["nginx.service"].update(unit_file_state="disabled"), Status.FAILED),
     "systemd.E008": (lambda f: _access(f, "write"), Status.FAILED),
     "postgres.E001": (lambda f: f["packages"]["versions"].update(postgresql=None, **{"postgresql-15": None}),
