@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, listeners,
-                                      site_host, upstream, web)
+from checkers.checks.service import app_unit as _app_unit, journal as _unit_journal, sockets, stability
+from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, site_host,
+                                      upstream, web)
 from checkers.facts import dig
 from checkers.probe import nginx_conf
 from checkers.texts import fill, table
@@ -49,12 +50,6 @@ class Diagnosis:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _app_unit(facts: dict) -> dict | None:
-    units = dig(facts, "systemd.units", {})
-    name = dig(facts, "app.unit") or next(iter(dig(facts, "systemd.app_units", [])), None)
-    return units.get(name) if name else None
-
-
 def _gunicorn_processes(facts: dict) -> list:
     return [p for p in facts.get("processes") or [] if any("gunicorn" in a for a in p["argv"][:3])]
 
@@ -78,10 +73,7 @@ def _home_status(facts: dict):
 
 
 def _journal(facts: dict, unit: dict | None) -> list:
-    if not unit:
-        return []
-    entries = dig(facts, "systemd.journal", {}).get(unit["name"], []) or []
-    return [e for e in entries if isinstance(e, dict)]
+    return _unit_journal(facts, unit)
 
 
 def _last_attempt_error(entries: list) -> str | None:
@@ -205,7 +197,8 @@ def gunicorn_crashes(facts: dict):
     if not unit:
         return None
     entries = _journal(facts, unit)
-    if unit.get("active_state") == "active":
+    seen = stability(facts, unit)
+    if seen.up:
         if _home_status(facts) not in (502, 503, 504):
             return None
         if not unit.get("n_restarts"):
@@ -214,8 +207,35 @@ def gunicorn_crashes(facts: dict):
     error = _last_attempt_error(entries)
     if error is None or "working directory" in error:
         return None
+    described = {"crash_loop": f"pořád padá a systemd ji znovu spouští – za poslední minutu a půl {seen.failures}×",
+                 "restarted": "během kontroly se restartovala", "inactive": f"neběží ({seen.state})"}
     return Finding("doctor.D011", {"unit": unit["name"], "line": error,
-                                   "state": f"{unit.get('active_state')}/{unit.get('sub_state')}"})
+                                   "state": described.get(seen.kind, f"stav {seen.state}")})
+
+
+def service_not_enabled(facts: dict):
+    """Runs now, but nothing starts it after a reboot (neither the service nor a socket is enabled)."""
+    unit = _app_unit(facts)
+    if not unit or unit.get("unit_file_state") in ("enabled", "static", "generated", "indirect", "alias"):
+        return None
+    if any(s.get("unit_file_state") == "enabled" for s in sockets(facts, unit)):
+        return None
+    return Finding("doctor.D025", {"unit": unit["name"], "state": unit.get("unit_file_state") or "?"})
+
+
+def unapplied_migrations(facts: dict):
+    pending = dig(facts, "django.database.unapplied_migrations", [])
+    if not pending:
+        return None
+    return Finding("doctor.D024", {"count": len(pending), "names": ", ".join(pending[:5])})
+
+
+def stale_collectstatic(facts: dict):
+    static = dig(facts, "django.static", {})
+    if not static.get("outdated_count") or static.get("missing_count"):
+        return None
+    return Finding("doctor.D026", {"count": static["outdated_count"], "examples": ", ".join(static.get("outdated", [])[:3]),
+                                   "root": static.get("root") or "?"})
 
 
 def static_problems(facts: dict):
@@ -290,6 +310,8 @@ def stale_code(facts: dict):
     masters = _gunicorn_masters(facts)
     if not newest.get("mtime") or not masters:
         return None
+    if "/migrations/" in "/" + (newest.get("path") or "") and dig(facts, "django.database.unapplied_migrations", []):
+        return None  # a new migration not yet applied: that is the cause to name (D024)
     started = min(p["started"] or 0 for p in masters)
     if started and newest["mtime"] > started + 2:
         return Finding("doctor.D016", {"file": newest.get("path"), "unit": (_app_unit(facts) or {}).get("name", "gunicorn")})
@@ -349,6 +371,10 @@ def workers_advice(facts: dict):
 
 
 def names_elsewhere(facts: dict):
+    """Only where the site is visited under a name: the course VM is visited by its address, and a
+    name in ALLOWED_HOSTS that leads elsewhere changes nothing for it."""
+    if _is_address(site_host(facts)):
+        return None
     wrong = {name: info for name, info in (facts.get("dns") or {}).items() if not info.get("local")}
     if not wrong:
         return None
@@ -356,10 +382,22 @@ def names_elsewhere(facts: dict):
     return Finding("doctor.A002", {"names": described})
 
 
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]").rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]"))
+        return True
+    except ValueError:
+        return host == "localhost"
+
+
+# In order of precedence: the cause that explains the others comes first.
 DIAGNOSES = (
     nginx_config_invalid, nginx_missing, default_site_wins, no_proxy_pass, working_directory_denied,
-    gunicorn_crashes, bad_gateway, host_not_allowed, database_refuses, debug_on, static_problems, media_problems,
-    media_not_writable, stale_code, runserver_running, workers_advice, names_elsewhere,
+    gunicorn_crashes, bad_gateway, host_not_allowed, database_refuses, unapplied_migrations,
+    debug_on, static_problems, media_problems, stale_collectstatic, media_not_writable, stale_code,
+    runserver_running, service_not_enabled, workers_advice, names_elsewhere,
 )
 # A cause listed on the left hides these symptoms.
 SUPERSEDES = {
@@ -369,6 +407,8 @@ SUPERSEDES = {
     "doctor.D021": {"doctor.D019"},
     "doctor.D019": {"doctor.D007", "doctor.D008", "doctor.D009"},  # the default site answers instead
     "doctor.D001": {"doctor.D019", "doctor.D021"},
+    "doctor.D013": {"doctor.A002"},
+    "doctor.D008": {"doctor.D026"},
 }
 
 

@@ -65,8 +65,44 @@ CASES = {
                                                     "argv": [".venv/bin/python", "manage.py", "runserver"], "cwd": "/"}),
     "doctor.D022": lambda f: [r.update(ok=False) for r in f["paths"]["app_user_access"]["results"]
                               if r["need"] == "write"],
-    "doctor.A002": lambda f: f.update(dns={"kurz.example": {"addresses": [], "local": False}}),
+    "doctor.D024": lambda f: f["django"]["database"].update(unapplied_migrations=["galerie.0002_obrazek_popis"]),
+    "doctor.D025": lambda f: _unit(f).update(unit_file_state="disabled"),
+    "doctor.D026": lambda f: f["django"]["static"].update(outdated_count=1, outdated=["galerie/styl.css"]),
+    "doctor.A002": lambda f: (f.update(dns={"kurz.example": {"addresses": [], "local": False}}),
+                              f["http"].update(host="kurz.example")),
 }
+
+
+def test_no_dns_advice_when_the_site_is_visited_by_its_address():
+    facts = copy.deepcopy(recorded("solved"))
+    facts.update(dns={"kurz.example": {"addresses": [], "local": False}})
+    assert facts["http"]["host"] == "127.0.0.1"
+    assert "doctor.A002" not in [f.id for f in diagnose(facts)]
+
+
+def test_no_dns_advice_when_allowed_hosts_is_the_cause():
+    facts = copy.deepcopy(recorded("solved"))
+    CASES["doctor.A002"](facts)
+    CASES["doctor.D013"](facts)
+    assert [f.id for f in diagnose(facts)] == ["doctor.D013"]
+
+
+def test_an_unapplied_migration_is_not_named_stale_code():
+    facts = copy.deepcopy(recorded("solved"))
+    started = min(p["started"] for p in facts["processes"] if "gunicorn" in " ".join(p["argv"]))
+    facts["app"]["newest_source"] = {"mtime": started + 60, "path": "galerie/migrations/0002_obrazek_popis.py"}
+    assert [f.id for f in diagnose(facts)] == ["doctor.D016"]  # without the pending migration: stale code
+    CASES["doctor.D024"](facts)
+    assert [f.id for f in diagnose(facts)] == ["doctor.D024"]
+
+
+def test_a_socket_enabled_in_place_of_the_service_is_not_a_disabled_unit():
+    facts = copy.deepcopy(recorded("solved"))
+    unit = _unit(facts)
+    unit.update(unit_file_state="disabled", triggered_by=["gunicorn.socket"])
+    facts["systemd"]["units"]["gunicorn.socket"] = {"name": "gunicorn.socket", "unit_file_state": "enabled",
+                                                    "active_state": "active"}
+    assert "doctor.D025" not in [f.id for f in diagnose(facts)]
 
 
 def test_a_solved_vm_is_healthy():

@@ -1,0 +1,114 @@
+"""The probe keeps "not allowed to look" apart from "not there" (issue 13, point 1): a user the kernel
+refuses gets `denied` with the directory that stopped it, and the privileged probe finishes what
+that user could not compare. Real directories and a real user switch (CI runs as root)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from checkers.probe import app as app_mod, denied
+from checkers.probe.django_inspect import path_state
+from checkers.probe.systemd import seconds_ago
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root (CI runs as root)")
+
+
+def as_user(user: str, func, *args):
+    """func(*args) in a forked child that has become `user`; returns its JSON result."""
+    entry = pwd.getpwnam(user)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(entry.pw_gid)
+            os.setuid(entry.pw_uid)
+            os.write(write_end, json.dumps(func(*args)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+@pytest.fixture
+def project():
+    """A project whose static/ sits in a 0700 directory of root's: collected, but not for nobody."""
+    base = Path(tempfile.mkdtemp(prefix="kurz-denied-"))
+    base.chmod(0o755)
+    (base / "closed").mkdir(mode=0o700)
+    static = base / "closed" / "static"
+    (static / "galerie").mkdir(parents=True)
+    source = base / "src.css"
+    source.write_text("body{}")
+    os.utime(source, (time.time() - 100, time.time() - 100))
+    (static / "galerie" / "styl.css").write_text("body{}")
+    media = base / "closed" / "media"
+    media.mkdir()
+    (media / "a.png").write_bytes(b"png")
+    yield base, static, media, source
+    shutil.rmtree(base)
+
+
+def test_a_path_behind_a_closed_directory_is_denied_not_missing(project):
+    base, static, _, _ = project
+    seen = as_user("nobody", path_state, str(static))
+    assert seen["state"] == "denied" and seen["denied_at"] == str(base / "closed")
+    assert as_user("nobody", path_state, str(base / "nowhere")) == {"state": "missing"}
+    assert path_state(str(static)) == {"state": "dir"}  # root may look
+
+
+def test_the_privileged_probe_compares_what_the_app_user_could_not(project):
+    _, static, media, source = project
+    facts = {"static": {"root": str(static), "root_exists": False, "missing_count": None, "missing": [],
+                        "root_denied": {"state": "denied", "user_uid": pwd.getpwnam("nobody").pw_uid},
+                        "to_compare": {"galerie/styl.css": str(source), "galerie/chybi.js": str(source)}},
+             "media": {"root": str(media), "exists": False, "is_dir": False, "root_denied": {"state": "denied"}}}
+    denied.complete(facts)
+    static_facts, media_facts = facts["static"], facts["media"]
+    assert static_facts["checked_by"] == "root" and static_facts["root_exists"] is True
+    assert static_facts["missing"] == ["galerie/chybi.js"] and static_facts["outdated_count"] == 0
+    assert static_facts["root_denied"]["user"] == "nobody" and "to_compare" not in static_facts
+    assert static_facts["sample"]["path"] == "galerie/styl.css"
+    assert media_facts["exists"] and media_facts["files"] == 1 and media_facts["checked_by"] == "root"
+
+
+def test_nothing_is_completed_for_a_root_the_user_could_see(project):
+    _, static, _, _ = project
+    facts = {"static": {"root": str(static), "root_exists": True, "missing_count": 0}, "media": {}}
+    denied.complete(facts)
+    assert "checked_by" not in facts["static"]
+
+
+def test_a_refusal_that_stopped_the_inspection_is_recognised():
+    crashed = {"not_run": "crashed", "stderr": "PermissionError: [Errno 13] Permission denied: '/srv/p/.venv/bin/python'"}
+    assert "Permission denied" in app_mod.permission_refusal(crashed)
+    assert app_mod.permission_refusal({"not_run": "crashed", "stderr": "SyntaxError: invalid syntax"}) is None
+    settings = {"settings_error": {"type": "PermissionError", "message": "PermissionError: [Errno 13] Permission "
+                                                                         "denied: 'secret_key.txt'"}}
+    assert app_mod.permission_refusal(settings)
+    assert app_mod.permission_refusal({"settings_error": {"type": "NameError", "message": "name 'x'"}}) is None
+
+
+def test_a_user_shut_out_of_the_project_directory_is_found(project):
+    base = project[0]
+    failed = {"settings_error": {"type": "ModuleNotFoundError", "message": "No module named 'my_project'"}}
+    assert "EACCES" in app_mod.user_shut_out(failed, "nobody", str(base / "closed"))
+    assert app_mod.user_shut_out(failed, "nobody", str(base)) is None
+    assert app_mod.user_shut_out({"settings": {}}, "nobody", str(base / "closed")) is None
+
+
+def test_monotonic_timestamps_become_seconds_ago():
+    assert seconds_ago("5000000", 12.0) == 7.0
+    assert seconds_ago("0", 12.0) is None and seconds_ago(None, 12.0) is None and seconds_ago("x", 1.0) is None

@@ -1,0 +1,208 @@
+"""Verdicts that say only what the facts show (issue 13), each with a failing and a passing case,
+on facts recorded from the real course VM and changed the way the real breakage changes them."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from checkers.checks.base import Status
+from tests.unit.test_checks_on_recorded_facts import COURSE, recorded, status_of
+
+
+@pytest.fixture
+def facts():
+    return copy.deepcopy(recorded("solved"))
+
+
+def _unit(f):
+    return f["systemd"]["units"][f["app"]["unit"]]
+
+
+def _upstream_home(f, **changes):
+    home = f["http"]["upstream"]["home"]
+    home.update(changes)
+    return home
+
+
+def _failures(f, *ages):
+    """systemd's own failure lines in the unit's journal, `ages` seconds before the probe started."""
+    started = f["probe"]["started_at"]
+    f["systemd"]["journal"][f["app"]["unit"]] += [
+        {"t": started - age, "prio": 4, "pid": "1", "inv": None,
+         "msg": "gunicorn.service: Failed with result 'exit-code'."} for age in ages]
+
+
+# --- step 8: Django answering any status is Django serving -----------------------------------
+
+@pytest.mark.parametrize("status, marker", [(400, "django_400"), (500, "django_500")])
+def test_django_error_pages_are_django_serving(facts, status, marker):
+    headers = {"server": "gunicorn", "content-type": "text/html", "cross-origin-opener-policy": "same-origin",
+               "referrer-policy": "same-origin"}
+    _upstream_home(facts, status=status, markers=[marker], django_headers=False, headers=headers)
+    facts["http"]["web"]["home"].update(status=status, markers=[marker], django_headers=False, headers=headers)
+    assert status_of(facts, "gunicorn.E002") == (Status.PASSED, "")
+    assert status_of(facts, "gunicorn.E003") == (Status.PASSED, "")
+
+
+def test_an_answer_that_is_not_django_still_fails(facts):
+    _upstream_home(facts, status=200, markers=[], django_headers=False, headers={"server": "SimpleHTTP"})
+    assert status_of(facts, "gunicorn.E002") == (Status.FAILED, "bad_answer")
+
+
+def test_a_stopped_service_leaves_step_8_unverified_and_fails_step_9(facts):
+    _unit(facts).update(active_state="inactive", sub_state="dead", result="success", main_pid=0)
+    facts["http"]["upstream"]["home"] = {"status": None, "error": "connect: No such file or directory (errno 2)"}
+    facts["http"]["web"]["home"].update(status=502, markers=["nginx_error_page"], django_headers=False, headers={})
+    assert status_of(facts, "gunicorn.E002") == (Status.UNVERIFIED, "service_down")
+    assert status_of(facts, "gunicorn.E003")[0] is Status.UNVERIFIED
+    assert status_of(facts, "systemd.E003") == (Status.FAILED, "inactive")
+
+
+def test_without_a_service_a_dead_gunicorn_fails_step_8(facts):
+    facts["systemd"].update(app_units=[])
+    facts["app"].update(unit=None, source="project")
+    facts["http"]["upstream"]["home"] = {"status": None, "error": "connect: Connection refused (errno 111)"}
+    assert status_of(facts, "gunicorn.E002") == (Status.FAILED, "refused")
+
+
+# --- step 9: a service is running only if it stays up ------------------------------------------
+
+def test_a_steady_service_runs(facts):
+    assert status_of(facts, "systemd.E003") == (Status.PASSED, "")
+
+
+def test_a_service_that_fell_twice_in_the_last_minute_is_crash_looping(facts):
+    _failures(facts, 20, 5)
+    assert status_of(facts, "systemd.E003") == (Status.FAILED, "crash_loop")
+
+
+def test_a_service_whose_process_changed_during_the_probe_is_not_running_fine(facts):
+    unit = _unit(facts)
+    facts["systemd"]["resampled"] = {unit["name"]: {"active_state": "active", "sub_state": "running",
+                                                    "n_restarts": unit["n_restarts"] + 1,
+                                                    "main_pid": unit["main_pid"] + 7, "main_started_ago": 0.5}}
+    assert status_of(facts, "systemd.E003") == (Status.FAILED, "restarted")
+
+
+def test_a_service_in_auto_restart_is_crash_looping(facts):
+    _unit(facts).update(active_state="activating", sub_state="auto-restart", n_restarts=3)
+    assert status_of(facts, "systemd.E003") == (Status.FAILED, "crash_loop")
+
+
+def test_a_service_that_fell_once_and_came_back_for_good_runs(facts):
+    _failures(facts, 40)
+    unit = _unit(facts)
+    facts["systemd"]["resampled"] = {unit["name"]: {"active_state": "active", "sub_state": "running",
+                                                    "n_restarts": unit["n_restarts"], "main_pid": unit["main_pid"]}}
+    assert status_of(facts, "systemd.E003") == (Status.PASSED, "recovered")
+
+
+def test_restart_is_a_recommendation_and_a_socket_satisfies_it(facts):
+    unit = _unit(facts)
+    unit.update(restart="no")
+    assert status_of(facts, "systemd.W001")[0] is Status.ADVICE
+    step9 = {r.id: r for r in __import__("checkers.session", fromlist=["evaluate"]).evaluate(
+        facts, COURSE, [COURSE.step("step9")])[0].results}
+    assert {r.status for r in step9.values()} == {Status.PASSED, Status.ADVICE}
+    unit.update(triggered_by=["gunicorn.socket"])
+    facts["systemd"]["units"]["gunicorn.socket"] = {"name": "gunicorn.socket", "unit_file_state": "enabled",
+                                                    "active_state": "active"}
+    assert status_of(facts, "systemd.W001") == (Status.PASSED, "socket")
+
+
+def test_a_working_directory_that_is_not_there_is_named_missing(facts):
+    for row in facts["paths"]["app_user_access"]["results"]:
+        if row["need"] in ("traverse", "read"):
+            row.update(ok=False, error="ENOENT")
+    assert status_of(facts, "systemd.E005") == (Status.FAILED, "missing")
+
+
+def test_a_working_directory_the_user_may_not_enter_is_named_denied(facts):
+    for row in facts["paths"]["app_user_access"]["results"]:
+        if row["need"] == "traverse":
+            row.update(ok=False, error="EACCES", denied_at="/srv/my_project")
+    assert status_of(facts, "systemd.E005") == (Status.FAILED, "")
+
+
+# --- "not allowed to look" is not "missing" ----------------------------------------------------
+
+def test_a_static_root_the_app_user_may_not_enter_is_unverified_not_missing(facts):
+    facts["django"]["static"].update(root_exists=False, missing_count=None, missing=[],
+                                     root_denied={"state": "denied", "user": "www-data", "denied_at": "/srv/my_project"})
+    assert status_of(facts, "static.E003") == (Status.UNVERIFIED, "root_denied")
+
+
+def test_a_static_root_compared_by_the_privileged_probe_passes(facts):
+    facts["django"]["static"].update(root_denied={"state": "denied", "user": "www-data", "denied_at": "/srv/x"},
+                                     checked_by="root")
+    assert status_of(facts, "static.E003") == (Status.PASSED, "")
+
+
+def test_a_media_root_the_app_user_may_not_enter_is_unverified_not_missing(facts):
+    facts["django"]["media"].update(exists=False, is_dir=False,
+                                    root_denied={"state": "denied", "user": "www-data", "denied_at": "/srv/my_project"})
+    assert status_of(facts, "media.E002") == (Status.UNVERIFIED, "root_denied")
+    facts["django"]["media"].update(exists=True, is_dir=True, checked_by="root")
+    assert status_of(facts, "media.E002") == (Status.PASSED, "")
+
+
+def test_a_venv_the_user_may_not_run_is_unverified_not_broken(facts):
+    facts["django"] = {"not_run": "crashed", "rc": 126,
+                       "stderr": "PermissionError: [Errno 13] Permission denied: '/srv/my_project/.venv/bin/python'"}
+    assert status_of(facts, "project.E002") == (Status.UNVERIFIED, "denied")
+    facts["django"]["stderr"] = "ImportError: libpython3.11.so.1.0: cannot open shared object file"
+    assert status_of(facts, "project.E002") == (Status.FAILED, "crashed")
+
+
+def test_a_hanging_project_is_unverified_not_a_broken_venv(facts):
+    facts["django"] = {"not_run": "timeout", "stderr": ""}
+    assert status_of(facts, "project.E002") == (Status.UNVERIFIED, "timeout")
+
+
+# --- /media/ without a file to fetch: proven by behaviour ---------------------------------------
+
+def _empty_media(f, status=404, looked_in="/srv/my_project/media", by_django=False):
+    web = f["http"]["web"]
+    web.pop("media_file", None)
+    name = "kurz-overeni-0a1b2c3d.txt"
+    web["media_missing"] = {"path": f"/media/{name}", "status": status, "markers": ["nginx_error_page"],
+                            "headers": {"server": "nginx/1.22.1"}, "django_headers": by_django}
+    if by_django:
+        web["media_missing"].update(markers=["django_default_404"], headers={"server": "nginx/1.22.1"})
+    log = next(iter(f["nginx"]["error_log"]))
+    f["nginx"]["error_log"][log].append(f'2026/12/03 10:00:00 [error] 9#9: *7 open() "{looked_in}/{name}" failed '
+                                        f'(2: No such file or directory), client: 127.0.0.1')
+
+
+def test_empty_media_root_is_proven_by_nginx_answering_itself(facts):
+    _empty_media(facts)
+    assert status_of(facts, "nginx.E008") == (Status.PASSED, "behaviour")
+    assert status_of(facts, "web.E006") == (Status.PASSED, "behaviour")
+
+
+def test_empty_media_root_with_nginx_looking_elsewhere_fails(facts):
+    _empty_media(facts, looked_in="/srv/my_project/mediamedia")
+    assert status_of(facts, "nginx.E008") == (Status.FAILED, "other_dir")
+
+
+def test_empty_media_root_served_by_django_fails(facts):
+    _empty_media(facts, by_django=True)
+    assert status_of(facts, "nginx.E008") == (Status.FAILED, "by_django")
+
+
+def test_empty_media_root_without_any_evidence_is_unverified(facts):
+    facts["http"]["web"].pop("media_file", None)
+    assert status_of(facts, "nginx.E008") == (Status.UNVERIFIED, "no_sample")
+    assert status_of(facts, "web.E006") == (Status.UNVERIFIED, "no_sample")
+
+
+def test_the_csrf_hint_never_recommends_host_without_port(facts):
+    facts["http"]["web"]["admin_login"]["post"].update(status=403, markers=["csrf_failure"])
+    step = COURSE.step("step11")
+    from checkers.session import evaluate
+
+    result = {r.id: r for r in evaluate(facts, COURSE, [step])[0].results}["web.E007"]
+    assert result.status is Status.FAILED
+    assert "$http_host" in result.hint and "Host $host;" not in result.hint
