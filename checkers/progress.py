@@ -6,10 +6,16 @@ Layout under paths.state_dir():
   attempts.jsonl  one JSON line per evaluated step per run (append-only history)
   .lock           taken while writing, so two concurrent runs cannot corrupt anything
 
-StepState = {"status": "passed"|"failed"|"error", "checked_at": ISO, "target": str,
+StepState = {"status": "passed"|"failed"|"unverified"|"error", "checked_at": ISO, "target": str,
              "points": int, "max_points": int, "passed": int, "failed": int,
-             "skipped": int, "errors": int, "checks": {check_id: status},
-             "failed_titles": [str]}
+             "skipped": int, "unverified": int, "advice": int, "errors": int,
+             "checks": {check_id: status}, "failed_titles": [str]}
+
+A step is "unverified" when nothing failed but some evidence was missing ("nelze ověřit", never
+the student's fault); "error" when a check itself crashed. A check's status is one of
+passed · failed · skipped · unverified · advice · error; "advice" (a recommendation beyond the
+lesson) never stands in the way of "passed". "errors" counts crashes only. States written before
+"unverified" and "advice" existed lack those two counts: readers take a missing count as 0.
 
 The book reads the same state as `window.COURSE_PROGRESS` from
 <book html>/_static/progress.js (a <script src> works over file://, fetch() does not).
@@ -31,6 +37,8 @@ from checkers.errors import CheckerError
 from checkers.paths import BOOK_HTML_DIR
 
 SCHEMA = 1
+STEP_STATUSES = ("passed", "failed", "unverified", "error")
+CHECK_STATUSES = ("passed", "failed", "skipped", "unverified", "advice", "error")
 STATE_FILE = "state.json"
 ATTEMPTS_FILE = "attempts.jsonl"
 BOOK_DATA_FILE = Path("_static") / "progress.js"
@@ -50,11 +58,15 @@ class StepOutcome:
     """What one run found for one step; the input of ProgressStore.record()."""
 
     step: str
-    status: str
+    status: str  # one of STEP_STATUSES
     points: int
     max_points: int
     checks: dict[str, str]
     failed_titles: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.status not in STEP_STATUSES:
+            raise ValueError(f"unknown step status {self.status!r} (expected one of {STEP_STATUSES})")
 
     def counts(self) -> dict[str, int]:
         statuses = list(self.checks.values())
@@ -62,6 +74,8 @@ class StepOutcome:
             "passed": statuses.count("passed"),
             "failed": statuses.count("failed"),
             "skipped": statuses.count("skipped"),
+            "unverified": statuses.count("unverified"),
+            "advice": statuses.count("advice"),
             "errors": statuses.count("error"),
         }
 
@@ -167,7 +181,8 @@ def empty_state() -> dict:
 
 
 def book_data(state: dict, course) -> dict:
-    """The book's view of the state: per-step records plus course totals (bonus steps apart)."""
+    """The book's view of the state: per-step records plus course totals (bonus steps apart).
+    "unverified_steps" counts required steps that could not be fully verified (not failed)."""
     steps = state.get("steps", {})
     required = [s.id for s in course.required_steps]
     bonus = [s.id for s in course.optional_steps]
@@ -177,6 +192,7 @@ def book_data(state: dict, course) -> dict:
         "earned_points": sum(steps.get(i, {}).get("points", 0) for i in required),
         "total_points": course.total_points,
         "passed_steps": sum(1 for i in required if steps.get(i, {}).get("status") == "passed"),
+        "unverified_steps": sum(1 for i in required if steps.get(i, {}).get("status") == "unverified"),
         "total_steps": len(required),
         "bonus_points": sum(steps.get(i, {}).get("points", 0) for i in bonus),
         "steps": steps,

@@ -1,4 +1,18 @@
-"""The versioned JSON documents printed with --json."""
+"""The versioned JSON documents printed with --json.
+
+Schema 1 (additions never bump it; a reader ignores keys it does not know):
+
+  run document   {"schema", "step", "target", "checks": [{"id", "status", "title", "message", "hint",
+                  "step", "reason"}], "passed", "failed", "skipped", "unverified", "advice", "errors",
+                  "points", "max_points", "steps": [{"id", "status", "points", "max_points"}]}
+
+  A check's status is passed · failed · skipped · unverified (the evidence needed is missing, "nelze
+  ověřit"; never the student's fault, the message says why) · advice (a recommended practice beyond
+  the lesson is not followed; never fails a step) · error (the check itself crashed). "errors" counts
+  crashes only; "unverified" and "advice" were added alongside it, and each check gained "reason"
+  (the machine-readable reason of its outcome, "" when there is none). A step's status is
+  passed · failed · unverified · error (advice never stands in the way of passing).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +28,8 @@ SCHEMA = 1
 def _counts(results) -> dict:
     return {name: sum(1 for r in results if r.status is status)
             for name, status in (("passed", Status.PASSED), ("failed", Status.FAILED),
-                                 ("skipped", Status.SKIPPED), ("errors", Status.ERROR))}
+                                 ("skipped", Status.SKIPPED), ("unverified", Status.UNVERIFIED),
+                                 ("advice", Status.ADVICE), ("errors", Status.ERROR))}
 
 
 def runs_document(runs, target: str, label: str) -> dict:
@@ -23,7 +38,7 @@ def runs_document(runs, target: str, label: str) -> dict:
         "schema": SCHEMA,
         "step": label,
         "target": target,
-        "checks": [r.to_json() for r in results],
+        "checks": [{**r.to_json(), "status": r.status.value, "reason": r.reason} for r in results],
         **_counts(results),
         "points": sum(run.points for run in runs),
         "max_points": sum(run.step.points for run in runs),

@@ -1,4 +1,11 @@
-"""Human output in the terminal (rich): one line per check, hints under failures, summaries."""
+"""Human output in the terminal (rich): one line per check, hints under failures, summaries.
+
+Each outcome has its own symbol and colour, and a word after the title so that it reads without
+colour too: ✔ passed (green) · ✘ failed (red) · – skipped (dim) · ? nelze ověřit (yellow: the
+evidence is missing, never the student's fault; the reason is the check's message) · ! doporučení
+(magenta: a practice beyond the lesson, never fails a step) · ⚠ chyba checkeru (yellow: a check
+crashed). Counts are written with Czech plural agreement (checkers.texts.plural).
+"""
 
 from __future__ import annotations
 
@@ -14,14 +21,51 @@ from checkers.checks.base import Status
 from checkers.course import Course, Step
 from checkers.texts import plural
 
+# (symbol, style, label after the title). Every style reads on dark and on light terminals; advice
+# has a colour of its own (neither the red of a failure nor the green of a pass).
 SYMBOLS = {Status.PASSED: ("✔", "green"), Status.FAILED: ("✘", "red"), Status.SKIPPED: ("–", "dim"),
-           Status.ERROR: ("?", "yellow")}
+           Status.UNVERIFIED: ("?", "yellow"), Status.ADVICE: ("!", "magenta"), Status.ERROR: ("⚠", "yellow")}
+LABELS = {Status.SKIPPED: "přeskočeno", Status.UNVERIFIED: "nelze ověřit",
+          Status.ADVICE: "doporučení nad rámec lekce – na splnění kroku ani na body nemá vliv",
+          Status.ERROR: "chyba checkeru, ne vaše"}
 STATE_LABELS = {"passed": ("✔ splněno", "green"), "failed": ("✘ nesplněno", "red"),
-                "error": ("? neověřeno – chyba", "yellow"), "unchecked": ("○ zatím neověřeno", "dim")}
+                "unverified": ("? nelze ověřit", "yellow"), "error": ("⚠ nepodařilo se ověřit", "yellow"),
+                "unchecked": ("○ zatím neověřeno", "dim")}
 
 
 def points(n: int) -> str:
     return plural(n, "bod", "body", "bodů")
+
+
+# ------------------------------------------------------------------ Czech sentences with counts
+def recommendations(n: int) -> str:
+    """1 doporučení, 3 doporučení, 5 doporučení (the noun does not change, the count does)."""
+    return plural(n, "doporučení", "doporučení", "doporučení")
+
+
+def all_passed(n: int, required: bool = False) -> str:
+    """Jediná kontrola prošla · Všechny 3 kontroly prošly · Všech 5 kontrol prošlo ("povinné" with advice)."""
+    one, few, many = ("povinná ", "povinné ", "povinných ") if required else ("", "", "")
+    if n == 1:
+        return f"Jediná {one}kontrola prošla"
+    if 2 <= n <= 4:
+        return f"Všechny {n} {few}kontroly prošly"
+    return f"Všech {n} {many}kontrol prošlo"
+
+
+def passed_of(passed: int, total: int) -> str:
+    """prošla 1 z 3 kontrol · prošly 2 z 5 kontrol · prošlo 0 z 1 kontroly"""
+    verb = "prošla" if passed == 1 else "prošly" if 2 <= passed <= 4 else "prošlo"
+    return f"{verb} {passed} z {plural(total, 'kontroly', 'kontrol', 'kontrol')}"
+
+
+def advice_note(n: int) -> str:
+    return (f"Checker k němu má navíc {recommendations(n)} nad rámec lekce (řádky s „!“ výše) – "
+            "na splnění kroku ani na body to vliv nemá.")
+
+
+def count(results, status: Status) -> int:
+    return sum(1 for r in results if r.status is status)
 
 
 def when(iso: str | None) -> str:
@@ -61,33 +105,56 @@ class TerminalReport:
     def results(self, results) -> None:
         for result in results:
             symbol, style = SYMBOLS[result.status]
-            line = f"  [{style}]{symbol}[/{style}] {escape(result.title)}"
-            if result.status is Status.PASSED and result.message:
-                line += f"  [dim]{escape(result.message)}[/dim]"
             if result.status is Status.SKIPPED:
-                line = f"  [dim]{symbol} {escape(result.title)} (přeskočeno)[/dim]"
+                self.console.print(f"  [dim]{symbol} {escape(result.title)} ({LABELS[result.status]})[/dim]")
+                continue
+            line = f"  [{style}]{symbol}[/{style}] {escape(result.title)}"
+            if result.status is Status.PASSED:
+                if result.message:
+                    line += f"  [dim]{escape(result.message)}[/dim]"
+                self.console.print(line)
+                continue
+            if result.status in LABELS:
+                line += f" [{style}]({LABELS[result.status]})[/{style}]"
             self.console.print(line)
-            if result.status in (Status.FAILED, Status.ERROR) and result.message:
+            if result.message:
                 self.console.print(f"      {escape(result.message)}", style=style)
-            if result.status in (Status.FAILED, Status.ERROR) and result.hint:
+            if result.hint:
                 self.console.print(f"      → {escape(result.hint)}", style="cyan")
 
     def step_summary(self, run, course: Course) -> None:
-        counts = sum(1 for r in run.results if r.status is Status.PASSED)
-        total = len(run.results)
+        results = run.results
+        passed, advice = count(results, Status.PASSED), count(results, Status.ADVICE)
+        label = run.step.label
         if run.status == "passed":
-            self.console.print(f"[bold green]{run.step.label} je splněný![/bold green] "
-                               f"Všech {total} kontrol prošlo, +{points(run.step.points)}.")
+            done = f"{all_passed(passed, required=bool(advice))}, +" if passed else "+"
+            self.console.print(f"[bold green]{label} je splněný![/bold green] {done}{points(run.step.points)}.")
+            if advice:
+                self.console.print(f"[magenta]![/magenta] {advice_note(advice)}")
             following = next_step_after(course, run.step)
             if following:
                 self.console.print(f"[dim]Další krok: {following.id} – {escape(following.title)} "
                                    f"(`python -m checkers {following.id}`)[/dim]")
+            return
+        if run.status == "unverified":
+            missing = count(results, Status.UNVERIFIED)
+            self.console.print(
+                f"[bold yellow]{label} teď nejde celý ověřit[/bold yellow] – "
+                f"{plural(missing, 'kontrolu', 'kontroly', 'kontrol')} nelze ověřit, protože checkeru chybí "
+                f"podklady (důvod najdete výše u „?“); {passed_of(passed, len(results))}.")
+            self.console.print("Nic z toho, co šlo ověřit, neselhalo: není to chyba na vaší straně a nepočítá se to "
+                               "jako nesplněné. O bodech za krok se rozhodne, až ho půjde ověřit celý – pak spusťte kontrolu znovu.")
         elif run.status == "error":
-            self.console.print(f"[yellow]{run.step.label} teď nejde celý ověřit[/yellow] "
-                               f"(prošlo {counts} z {total} kontrol).")
+            crashed = count(results, Status.ERROR)
+            self.console.print(
+                f"[bold yellow]{label} teď nejde ověřit[/bold yellow] – checker sám selhal u "
+                f"{plural(crashed, 'kontroly', 'kontrol', 'kontrol')} (řádky s „⚠“ výše); vaše řešení za to nemůže, "
+                f"nahlaste to prosím vyučujícímu. Zatím {passed_of(passed, len(results))}.")
         else:
-            self.console.print(f"[bold red]{run.step.label} zatím není splněný[/bold red] – prošlo {counts} z {total} "
-                               f"kontrol. Nápověda: `python -m checkers hint {run.step.id}`")
+            self.console.print(f"[bold red]{label} zatím není splněný[/bold red] – {passed_of(passed, len(results))}. "
+                               f"Nápověda: `python -m checkers hint {run.step.id}`")
+        if advice:
+            self.console.print(f"[magenta]![/magenta] {advice_note(advice)}")
 
     def runs(self, runs, course: Course, target: str) -> None:
         for run in runs:
@@ -97,11 +164,30 @@ class TerminalReport:
                 self.step_summary(run, course)
             self.console.print()
         if len(runs) > 1:
-            earned = sum(run.points for run in runs)
-            total = sum(run.step.points for run in runs)
-            done = sum(1 for run in runs if run.status == "passed")
-            self.console.print(f"[bold]Celkem:[/bold] {bar(earned, total)} {earned}/{points(total)} · "
-                               f"splněno {done} z {len(runs)} kroků")
+            self.totals(runs)
+
+    def totals(self, runs) -> None:
+        earned = sum(run.points for run in runs)
+        total = sum(run.step.points for run in runs)
+        done = sum(1 for run in runs if run.status == "passed")
+        unverified = sum(1 for run in runs if run.status == "unverified")
+        crashed = sum(1 for run in runs if run.status == "error")
+        advice = sum(count(run.results, Status.ADVICE) for run in runs)
+        line = (f"[bold]Celkem:[/bold] {bar(earned, total)} {earned}/{points(total)} · "
+                f"splněno {done} z {plural(len(runs), 'kroku', 'kroků', 'kroků')}")
+        if unverified:
+            line += f" · [yellow]nelze ověřit {plural(unverified, 'krok', 'kroky', 'kroků')}[/yellow]"
+        if crashed:
+            line += f" · [yellow]chyba checkeru u {plural(crashed, 'kroku', 'kroků', 'kroků')}[/yellow]"
+        if advice:
+            line += f" · [magenta]{recommendations(advice)}[/magenta]"
+        self.console.print(line)
+        if unverified or crashed:
+            self.console.print("[dim]Co nejde ověřit, se nepočítá jako nesplněné – není to chyba na vaší straně; "
+                               "o bodech se rozhodne, až to půjde ověřit.[/dim]")
+        if advice:
+            self.console.print("[dim]Doporučení (!) jsou nad rámec lekce: na splnění kroků ani na body vliv nemají."
+                               "[/dim]")
 
     def overview(self, course: Course, state: dict) -> None:
         steps = state.get("steps", {})
@@ -148,6 +234,9 @@ class TerminalReport:
                 line += f" [dim]({record.get('points', 0)}/{points(step.points)}, {when(record.get('checked_at'))}, " \
                         f"cíl {escape(str(record.get('target')))})[/dim]"
             self.console.print(line)
+            if (record or {}).get("advice"):
+                self.console.print(f"    [magenta]![/magenta] {recommendations(record['advice'])} nad rámec lekce "
+                                   "[dim](na body vliv nemá)[/dim]")
             for title in (record or {}).get("failed_titles", [])[:3]:
                 self.console.print(f"    [red]✘[/red] {escape(title)}")
 
