@@ -117,6 +117,24 @@ def nginx_config_invalid(facts: dict):
     return None
 
 
+def nginx_not_reloaded(facts: dict):
+    """The files say one thing, the running nginx another: a change without a reload. Named only
+    when the site shows a symptom (an edited comment breaks nothing)."""
+    from checkers.checks.nginx import loaded_change
+
+    change = loaded_change(facts)
+    if not change or dig(facts, "nginx.test.rc") not in (0, None):
+        return None
+    responses = [web(facts, name) for name in ("home", "static_file", "media_file", "media_missing")]
+    home = responses[0]
+    symptom = home.get("status") != 200 or "nginx_welcome" in home.get("markers", []) or any(
+        r.get("status") not in (200, 404, None) or (r.get("expected_sha256") and r.get("status") != 200)
+        for r in responses[1:] if r)
+    if not symptom:
+        return None
+    return Finding("doctor.D027", {"file": change["path"]})
+
+
 def bad_gateway(facts: dict):
     """502: which of socket missing (2), permission (13), refused (111), path mismatch, gunicorn down."""
     if _home_status(facts) not in (502, 504):
@@ -394,7 +412,7 @@ def _is_address(host: str) -> bool:
 
 # In order of precedence: the cause that explains the others comes first.
 DIAGNOSES = (
-    nginx_config_invalid, nginx_missing, default_site_wins, no_proxy_pass, working_directory_denied,
+    nginx_config_invalid, nginx_missing, nginx_not_reloaded, default_site_wins, no_proxy_pass, working_directory_denied,
     gunicorn_crashes, bad_gateway, host_not_allowed, database_refuses, unapplied_migrations,
     debug_on, static_problems, media_problems, stale_collectstatic, media_not_writable, stale_code,
     runserver_running, service_not_enabled, workers_advice, names_elsewhere,
@@ -408,6 +426,8 @@ SUPERSEDES = {
     "doctor.D019": {"doctor.D007", "doctor.D008", "doctor.D009"},  # the default site answers instead
     "doctor.D001": {"doctor.D019", "doctor.D021"},
     "doctor.D013": {"doctor.A002"},
+    # what the files say is not what runs: symptoms read from the files would mislead
+    "doctor.D027": {"doctor.D003", "doctor.D006", "doctor.D007", "doctor.D019", "doctor.D021"},
     "doctor.D008": {"doctor.D026"},
 }
 

@@ -77,6 +77,29 @@ def not_shadowed(facts: dict):
     return failed(host=host, names=names)
 
 
+def loaded_change(facts: dict) -> dict | None:
+    """The configuration change nginx has not loaded yet (edited or linked after its workers
+    started: no reload since), or None."""
+    change = dig(facts, "nginx.newest_change")
+    workers = [p for p in facts.get("processes") or []
+               if p.get("argv") and p["argv"][0] == "nginx: worker process" and p.get("started")]
+    if not change or not workers:
+        return None
+    loaded = max(p["started"] for p in workers)
+    return change if change["mtime"] > loaded + 1 else None
+
+
+def config_loaded(facts: dict):
+    if not any(p.get("argv") and p["argv"][0] == "nginx: worker process" for p in facts.get("processes") or []):
+        return unknown("no_workers")
+    if not dig(facts, "nginx.newest_change"):
+        return unknown("no_workers")
+    change = loaded_change(facts)
+    if change:
+        return failed(file=change["path"])
+    return passed()
+
+
 def _served(facts: dict, name: str, url_prefix_key: str, expect_css: bool):
     response = web(facts, name)
     if not response:
@@ -153,4 +176,5 @@ CHECKS = (
     Check("nginx.E006", not_shadowed, requires=("nginx.E005",)),
     Check("nginx.E007", static_served, requires=("nginx.E002", "nginx.E006", "static.E003")),
     Check("nginx.E008", media_served, requires=("nginx.E002", "nginx.E006", "media.E002")),
+    Check("nginx.E009", config_loaded, requires=("nginx.E002", "nginx.E004")),
 )

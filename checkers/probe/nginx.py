@@ -42,7 +42,23 @@ def collect() -> dict:
         "sites_available": _listing(SITES_AVAILABLE),
         "sites_enabled": _listing(SITES_ENABLED),
         "conf_d": [e for e in _listing(CONF_D) if e["name"].endswith(".conf")],
+        "newest_change": newest_change(config.get("files") or []),
     }
+
+
+def newest_change(files: list) -> dict | None:
+    """The last change to the configuration: its files and the links that enable sites (a link
+    made or removed changes its directory). Compared with when nginx's workers started, it tells
+    whether nginx runs what the files say or still the configuration before a missing reload."""
+    newest = None
+    for path in list(files) + [SITES_ENABLED, CONF_D]:
+        try:
+            mtime = os.lstat(path).st_mtime
+        except OSError:
+            continue
+        if newest is None or mtime > newest["mtime"]:
+            newest = {"path": path, "mtime": mtime}
+    return newest
 
 
 def error_logs(config: dict) -> dict:

@@ -73,6 +73,21 @@ CASES = {
 }
 
 
+def _edited_after_load(f, seconds):
+    workers = [p["started"] for p in f["processes"] if p["argv"][0] == "nginx: worker process"]
+    f["nginx"]["newest_change"] = {"path": "/etc/nginx/sites-enabled/my_project", "mtime": max(workers) + seconds}
+
+
+def test_an_edit_without_reload_is_named_when_the_site_shows_it():
+    facts = copy.deepcopy(recorded("solved"))
+    _edited_after_load(facts, 30)
+    assert diagnose(facts) == []  # an edit that changes nothing visible is no cause
+    facts["http"]["web"]["static_file"].update(status=404)
+    assert [f.id for f in diagnose(facts)][0] == "doctor.D027"
+    _edited_after_load(facts, -30)  # reloaded after the edit: the 404 has another cause
+    assert "doctor.D027" not in [f.id for f in diagnose(facts)]
+
+
 def test_no_dns_advice_when_the_site_is_visited_by_its_address():
     facts = copy.deepcopy(recorded("solved"))
     facts.update(dns={"kurz.example": {"addresses": [], "local": False}})

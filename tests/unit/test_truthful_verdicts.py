@@ -206,3 +206,24 @@ def test_the_csrf_hint_never_recommends_host_without_port(facts):
     result = {r.id: r for r in evaluate(facts, COURSE, [step])[0].results}["web.E007"]
     assert result.status is Status.FAILED
     assert "$http_host" in result.hint and "Host $host;" not in result.hint
+
+
+# --- step 7: what runs is what the files say ---------------------------------------------------
+
+def _changed(f, seconds_after_workers_started):
+    workers = [p["started"] for p in f["processes"] if p["argv"][0] == "nginx: worker process"]
+    f["nginx"]["newest_change"] = {"path": "/etc/nginx/sites-available/my_project",
+                                   "mtime": max(workers) + seconds_after_workers_started}
+
+
+def test_an_nginx_edit_after_the_last_load_fails_step_7(facts):
+    _changed(facts, 60)
+    assert status_of(facts, "nginx.E009") == (Status.FAILED, "")
+    _changed(facts, -60)
+    assert status_of(facts, "nginx.E009") == (Status.PASSED, "")
+
+
+def test_when_nginx_loaded_its_config_is_unknown_without_its_workers(facts):
+    _changed(facts, -60)
+    facts["processes"] = [p for p in facts["processes"] if not p["argv"][0].startswith("nginx")]
+    assert status_of(facts, "nginx.E009") == (Status.UNVERIFIED, "no_workers")
