@@ -1,12 +1,21 @@
 """Exports of one run, read back from the gradebook: grades.csv, moodle.csv, grades.json (+ report.html).
 
 grades.csv   one row per student: name, id, target, state and reason, one column per step (points),
-             total and maximum. UTF-8 with a BOM so that Excel shows the diacritics.
+             total and maximum. UTF-8 with a BOM so that Excel shows the diacritics. A step that could
+             not be verified shows "nelze ověřit" (or "nepodařilo se ověřit" when a check crashed)
+             instead of a 0 that would read as a failure.
 moodle.csv   Moodle's grade import (Známky → Import → Soubor CSV): an identifier column to map to the
              user's e-mail / username / ID number, one column per grade item (each step and the total)
              and a feedback column. Only students whose target was graded are listed, so importing
-             never clears an earlier grade of a student whose machine was off.
-grades.json  the same as a versioned document, with every check's status and Czech message.
+             never clears an earlier grade of a student whose machine was off. A step that could not be
+             verified is "-" (Moodle's "no grade"; its import refuses any other text), never a 0, and the
+             feedback names it.
+grades.json  the same as a versioned document, with every check's status and Czech message. Schema 1;
+             additions: each step and check carries "status_label" (Czech), a step's status may be
+             "unverified", a check's "unverified" or "advice", and the summary's per-step entries count
+             "unverified" (steps that could not be verified, crashes included) and "advice" (checks).
+
+Advice (a recommendation beyond the lesson) never lowers points: it is listed, never subtracted.
 
 Text cells that a spreadsheet would run as a formula (=, +, -, @ first) are prefixed with '.
 """
@@ -21,8 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from checkers.grading.gradebook import Gradebook, RunInfo, StoredTarget
-from checkers.grading.model import GRADED, STATE_LABELS, STATES
+from checkers.grading.model import (CHECK_STATUS_LABELS, GRADED, NOT_VERIFIED, STATE_LABELS, STATES,
+                                    STEP_STATUS_LABELS)
 from checkers.progress import write_atomic
+from checkers.report.terminal import recommendations
+from checkers.texts import plural
 
 SCHEMA = 1
 FILES = ("grades.csv", "moodle.csv", "grades.json", "report.html")
@@ -46,8 +58,11 @@ class ClassResult:
         for step in self.steps:
             evaluated = [t for t in graded if step["id"] in t.steps]
             passed = sum(1 for t in evaluated if t.steps[step["id"]].status == "passed")
+            unverified = sum(1 for t in evaluated if t.steps[step["id"]].status in NOT_VERIFIED)
+            advice = sum(1 for t in evaluated for c in t.checks if c.step == step["id"] and c.status == "advice")
             per_step.append({"id": step["id"], "label": step.get("label", step["id"]), "title": step["title"],
-                             "points": step["points"], "passed": passed, "evaluated": len(evaluated)})
+                             "points": step["points"], "passed": passed, "evaluated": len(evaluated),
+                             "unverified": unverified, "advice": advice})
         return {
             "students": len(self.targets),
             "states": {state: sum(1 for t in self.targets if t.state == state) for state in STATES},
@@ -102,7 +117,12 @@ def grades_csv(result: ClassResult) -> str:
                STATE_LABELS[target.state], cell(target.reason)]
         for step in result.steps:
             stored = target.steps.get(step["id"]) if graded else None
-            row.append("" if stored is None else stored.points)
+            if stored is None:
+                row.append("")
+            elif stored.status in NOT_VERIFIED:
+                row.append(STEP_STATUS_LABELS[stored.status])
+            else:
+                row.append(stored.points)
         row += [target.points if graded else "", target.max_points]
         writer.writerow(row)
     return out.getvalue()
@@ -116,17 +136,36 @@ def moodle_csv(result: ClassResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([identifier] + [step_header(s) for s in result.steps] + ["Celkem", "Zpětná vazba"])
     for target in graded:
-        points = [target.steps[s["id"]].points if s["id"] in target.steps else "-" for s in result.steps]
+        points = [target.steps[s["id"]].points
+                  if s["id"] in target.steps and target.steps[s["id"]].status not in NOT_VERIFIED else "-"
+                  for s in result.steps]
         writer.writerow([cell(target.entry.student_id), *points, target.points, cell(feedback(result, target))])
     return out.getvalue()
 
 
 def feedback(result: ClassResult, target: StoredTarget) -> str:
-    done = [s for s in result.steps if s["id"] in target.steps and target.steps[s["id"]].status == "passed"]
-    missing = [s for s in result.steps if s["id"] in target.steps and target.steps[s["id"]].status != "passed"]
-    text = f"Splněno {len(done)} z {len(done) + len(missing)} kroků, {target.points} z {target.max_points} bodů."
+    """The student's feedback in Moodle: what passed, what is left, what could not be verified, advice."""
+    def steps_with(*statuses: str) -> list[dict]:
+        return [s for s in result.steps if s["id"] in target.steps and target.steps[s["id"]].status in statuses]
+
+    def names(steps: list[dict]) -> str:
+        return ", ".join(s.get("label", s["id"]) for s in steps)
+
+    done, missing = steps_with("passed"), steps_with("failed")
+    unverified, crashed = steps_with("unverified"), steps_with("error")
+    evaluated = len(done) + len(missing) + len(unverified) + len(crashed)
+    text = (f"Splněno {len(done)} z {plural(evaluated, 'kroku', 'kroků', 'kroků')}, "
+            f"{target.points} z {plural(target.max_points, 'bodu', 'bodů', 'bodů')}.")
     if missing:
-        text += " Zbývá: " + ", ".join(s.get("label", s["id"]) for s in missing) + "."
+        text += f" Zbývá: {names(missing)}."
+    if unverified:
+        text += (f" Nelze ověřit: {names(unverified)} (checkeru chyběly podklady; nepočítá se to jako nesplněné,"
+                 " o bodech se rozhodne při dalším ověření).")
+    if crashed:
+        text += f" Nepodařilo se ověřit (chyba kontroly, ne vaše): {names(crashed)}."
+    advice = sum(1 for c in target.checks if c.status == "advice")
+    if advice:
+        text += f" Navíc {recommendations(advice)} nad rámec lekce – na body to vliv nemá."
     return text
 
 
@@ -143,10 +182,12 @@ def grades_document(result: ClassResult) -> dict:
             {"name": t.entry.name, "id": t.entry.student_id, "target": t.entry.target, "kind": t.entry.kind,
              "state": t.state, "state_label": STATE_LABELS[t.state], "reason": t.reason, "hint": t.hint,
              "seconds": t.seconds, "graded_at": t.graded_at, "points": t.points, "max_points": t.max_points,
-             "steps": {k: {"status": v.status, "points": v.points, "max_points": v.max_points}
+             "steps": {k: {"status": v.status, "status_label": STEP_STATUS_LABELS.get(v.status, v.status),
+                           "points": v.points, "max_points": v.max_points}
                        for k, v in t.steps.items()},
-             "checks": [{"id": c.id, "step": c.step, "status": c.status, "title": c.title, "message": c.message,
-                         "hint": c.hint} for c in t.checks]}
+             "checks": [{"id": c.id, "step": c.step, "status": c.status,
+                         "status_label": CHECK_STATUS_LABELS.get(c.status, c.status), "title": c.title,
+                         "message": c.message, "hint": c.hint} for c in t.checks]}
             for t in result.targets
         ],
         "history": result.history,

@@ -4,6 +4,11 @@ No script and no external resource at all (a Content-Security-Policy forbids bot
 mistake in escaping could not run anything): inline CSS, an inline SVG chart, and <details> to
 expand each failure's Czech message (also shown on hover through the title attribute). Every
 value that came from the roster or a target is HTML-escaped.
+
+A step cell is ✔ points (passed), ✘ 0 (failed), "? nelze ověřit" (the evidence was missing: no
+points shown, since a 0 would read as a failure) or "⚠ nepodařilo se ověřit" (a check crashed).
+Advice is a violet "!N" beside the points of any step and is listed with the step's other checks;
+it never changes the points.
 """
 
 from __future__ import annotations
@@ -11,18 +16,21 @@ from __future__ import annotations
 from html import escape
 
 from checkers.grading.exports import ClassResult
-from checkers.grading.model import GRADED, STATE_LABELS, STEP_STATUS_LABELS, display_text
-from checkers.report.terminal import points as points_word, when
+from checkers.grading.model import (CHECK_STATUS_LABELS, CHECK_SYMBOLS, GRADED, NOT_VERIFIED, STATE_LABELS,
+                                    STEP_STATUS_LABELS, display_text)
+from checkers.report.terminal import points as points_word, recommendations, when
 from checkers.texts import plural
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 RUN_KINDS = {"grade": "hodnocení", "regrade": "přehodnocení uložených faktů"}
 RUN_STATUSES = {"running": "nedokončený", "finished": "dokončený", "interrupted": "přerušený (Ctrl-C)"}
-CHECK_SYMBOLS = {"passed": "✔", "failed": "✘", "skipped": "–", "error": "?"}
+STEP_SYMBOLS = {"passed": "✔", "failed": "✘", "unverified": "?", "error": "⚠"}
+# The checks listed in a step's cell, in this order: what fails it, what could not be verified, advice.
+LISTED = ("failed", "error", "unverified", "advice")
 
 STYLE = """
 :root { --ok:#1a7f37; --ok-bg:#dafbe1; --bad:#b42318; --bad-bg:#ffe4e1; --warn:#8a6100; --warn-bg:#fff4c2;
-        --off:#555; --off-bg:#eceff3; --line:#d0d7de; }
+        --advice:#6639ba; --advice-bg:#f3eeff; --off:#555; --off-bg:#eceff3; --line:#d0d7de; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; margin: 1.5rem; color: #1f2328; background: #fff; }
 h1 { margin: 0 0 .25rem; font-size: 1.6rem; } h2 { font-size: 1.2rem; margin: 2rem 0 .6rem; }
@@ -39,7 +47,12 @@ table.grades tbody th { text-align: left; font-weight: 600; max-width: 16rem; ov
 td.step { text-align: center; min-width: 3.2rem; font-size: .9rem; }
 td.passed { background: var(--ok-bg); color: var(--ok); }
 td.failed { background: var(--bad-bg); color: var(--bad); }
-td.error { background: var(--warn-bg); color: var(--warn); }
+td.error, td.unverified { background: var(--warn-bg); color: var(--warn); }
+.status-word { display: block; font-size: .72rem; font-weight: 600; white-space: nowrap; }
+.advice { color: var(--advice); background: var(--advice-bg); border-radius: 4px; padding: 0 .25rem;
+          font-size: .75rem; font-weight: 700; white-space: nowrap; }
+li.advice-item b, li.unverified-item b, li.error-item b { color: var(--warn); }
+li.advice-item b { color: var(--advice); }
 td.none { background: var(--off-bg); color: var(--off); }
 td.notgraded { background: var(--off-bg); color: var(--off); text-align: left; font-size: .85rem; }
 td.notgraded.unreachable, td.notgraded.timeout { background: var(--warn-bg); color: var(--warn); }
@@ -93,6 +106,10 @@ def _cards(summary: dict) -> str:
     for state, css in (("unreachable", "warn"), ("timeout", "warn"), ("error", "bad"), ("pending", "")):
         if states.get(state):
             cards.append((css, STATE_LABELS[state], states[state]))
+    unverified = sum(step.get("unverified", 0) for step in summary["steps"])
+    if unverified:
+        cards.append(("warn", plural(unverified, "krok nelze ověřit", "kroky nelze ověřit", "kroků nelze ověřit")
+                      .split(" ", 1)[1], unverified))
     if summary["average"] is not None:
         cards.append(("", f"průměr z {maximum} b.", f"{summary['average']:g}".replace(".", ",")))
         cards.append(("", "medián", f"{summary['median']:g}".replace(".", ",")))
@@ -117,6 +134,8 @@ def _chart(summary: dict) -> str:
         if len(label) > 44:
             label = label[:43] + "…"
         tip = f"{step['label']} – {step['title']}: splnilo {step['passed']} z {total}"
+        if step.get("unverified"):
+            tip += f", nelze ověřit u {plural(step['unverified'], 'studenta', 'studentů', 'studentů')}"
         rows.append(
             f'<g><title>{e(tip)}</title>'
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{e(label)}</text>'
@@ -149,7 +168,9 @@ def _table(result: ClassResult) -> str:
         rows.append(f'<tr class="student {e(target.state)}">{name}{cells}</tr>')
     legend = ('<p class="legend"><span style="background:var(--ok-bg)">✔ splněno</span>'
               '<span style="background:var(--bad-bg)">✘ nesplněno – klikněte pro zprávy</span>'
-              '<span style="background:var(--warn-bg)">? neověřeno / stroj nedostupný</span>'
+              '<span style="background:var(--warn-bg)">? nelze ověřit – chyběly podklady, není to chyba studenta</span>'
+              '<span style="background:var(--warn-bg)">⚠ chyba kontroly / stroj nedostupný</span>'
+              '<span class="advice">! doporučení nad rámec lekce – body nebere</span>'
               '<span style="background:var(--off-bg)">– nehodnoceno</span></p>')
     return (f'<section><h2>Studenti × kroky</h2>{legend}<table class="grades" id="tabulka"><thead><tr>'
             f'<th scope="col">Student</th>{head}<th scope="col">Body</th></tr></thead><tbody>'
@@ -161,20 +182,33 @@ def _step_cell(target, step: dict) -> str:
     if stored is None:
         return '<td class="step none" title="Tento krok se u tohoto cíle nehodnotí.">–</td>'
     status = stored.status
-    label = f"{step.get('label', step['id'])}: {step['title']} – {STEP_STATUS_LABELS.get(status, status)} " \
-            f"({stored.points}/{stored.max_points} b.)"
-    symbol = {"passed": "✔", "failed": "✘"}.get(status, "?")
-    if status == "passed":
-        return f'<td class="step passed" title="{e(label)}">{symbol} {stored.points}</td>'
-    problems = [c for c in target.checks if c.step == step["id"] and c.status in ("failed", "error")]
-    skipped = sum(1 for c in target.checks if c.step == step["id"] and c.status == "skipped")
-    tip = "\n".join([display_text(label)] + [display_text(f"✘ {c.title}: {c.message}") for c in problems])
+    checks = [c for c in target.checks if c.step == step["id"]]
+    listed = sorted((c for c in checks if c.status in LISTED), key=lambda c: LISTED.index(c.status))
+    skipped = sum(1 for c in checks if c.status == "skipped")
+    advice = sum(1 for c in checks if c.status == "advice")
+    symbol = STEP_SYMBOLS.get(status, "?")
+    word = STEP_STATUS_LABELS.get(status, status)
+    if status in NOT_VERIFIED:  # no points shown: a 0 would read as a failure
+        label = f"{step.get('label', step['id'])}: {step['title']} – {word} (body se nepočítají ani nestrhávají)"
+        shown = f'{symbol}<span class="status-word">{e(word)}</span>'
+    else:
+        label = f"{step.get('label', step['id'])}: {step['title']} – {word} ({stored.points}/{stored.max_points} b.)"
+        shown = f"{symbol} {stored.points}"
+    if advice:
+        label += f"; navíc {recommendations(advice)} nad rámec lekce (na body vliv nemá)"
+        shown += f' <span class="advice" title="{e(recommendations(advice))}">!{advice}</span>'
+    if not listed and not skipped:
+        return f'<td class="step {e(status)}" title="{e(label)}">{shown}</td>'
+    tip = "\n".join([display_text(label)] + [display_text(f"{CHECK_SYMBOLS.get(c.status, '?')} {c.title}: {c.message}")
+                                             for c in listed])
     items = "".join(
-        f'<li><b>{e(CHECK_SYMBOLS.get(c.status, "?"))} {e(c.title)}</b><br>{e(c.message)}'
-        + (f'<br><span class="hint">→ {e(c.hint)}</span>' if c.hint else "") + "</li>" for c in problems)
+        f'<li class="{e(c.status)}-item"><b>{e(CHECK_SYMBOLS.get(c.status, "?"))} {e(c.title)}</b>'
+        + (f" ({e(CHECK_STATUS_LABELS[c.status])})" if c.status in ("unverified", "advice", "error") else "")
+        + f"<br>{e(c.message)}"
+        + (f'<br><span class="hint">→ {e(c.hint)}</span>' if c.hint else "") + "</li>" for c in listed)
     if skipped:
         items += f"<li>{e(plural(skipped, 'další kontrola přeskočena', 'další kontroly přeskočeny', 'dalších kontrol přeskočeno'))}</li>"
-    return (f'<td class="step {e(status)}" title="{escape(tip, quote=True)}"><details><summary>{symbol} {stored.points}</summary>'
+    return (f'<td class="step {e(status)}" title="{escape(tip, quote=True)}"><details><summary>{shown}</summary>'
             f"<ul>{items}</ul></details></td>")
 
 

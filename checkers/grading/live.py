@@ -2,6 +2,10 @@
 bar and the list of machines being checked right now. Without a terminal (CI, a pipe) it prints
 one plain line per finished student.
 
+A graded student's line counts the steps passed, those that could not be verified ("nelze ověřit",
+yellow: not the student's fault, never worded as a failure), crashed checks, and advice (magenta;
+never lowers points).
+
 Names and targets come from the roster: they are shown with rich markup escaped and control
 characters made visible, so no roster field can restyle or move the teacher's terminal.
 """
@@ -17,6 +21,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from checkers.grading.model import GRADED, STATE_LABELS, RosterEntry, TargetGrade, display_text
+from checkers.report.terminal import recommendations
+from checkers.texts import plural
 
 STATE_STYLES = {GRADED: "green", "unreachable": "yellow", "timeout": "yellow", "error": "red", "pending": "dim"}
 
@@ -74,8 +80,18 @@ class LiveBoard:
         who = f"{shown(entry.name)} [dim]· {shown(entry.target)}[/dim]"
         if grade.state == GRADED:
             passed = sum(1 for s in grade.steps if s.status == "passed")
+            unverified = sum(1 for s in grade.steps if s.status == "unverified")
+            crashed = sum(1 for s in grade.steps if s.status == "error")
+            advice = sum(1 for c in grade.checks if c.status == "advice")
             maximum = sum(s.max_points for s in grade.steps)
-            what = f"[{style}]{grade.points}/{maximum} b.[/{style}], {passed} z {len(grade.steps)} kroků"
+            what = (f"[{style}]{grade.points}/{maximum} b.[/{style}], "
+                    f"splněno {passed} z {plural(len(grade.steps), 'kroku', 'kroků', 'kroků')}")
+            if unverified:
+                what += f", [yellow]nelze ověřit {plural(unverified, 'krok', 'kroky', 'kroků')}[/yellow]"
+            if crashed:
+                what += f", [yellow]chyba kontroly u {plural(crashed, 'kroku', 'kroků', 'kroků')}[/yellow]"
+            if advice:
+                what += f", [magenta]{recommendations(advice)}[/magenta]"
         else:
             what = f"[{style}]{STATE_LABELS[grade.state]}[/{style}]: {shown(grade.reason, 120)}"
         return f"{counter} {who} · {what} [dim]· {seconds(grade.seconds)}[/dim]"

@@ -21,7 +21,16 @@ STATE_LABELS = {
     ERROR: "chyba kontroly",
 }
 
-STEP_STATUS_LABELS = {"passed": "splněno", "failed": "nesplněno", "error": "neověřeno"}
+# A step's status as stored (checkers.session.StepRun.status). "unverified": the evidence needed was
+# missing, nothing failed; not the student's fault, so never worded as a failure or a zero. "error": a
+# check crashed (before "unverified" existed, it also meant missing evidence, so old runs say it too).
+STEP_STATUS_LABELS = {"passed": "splněno", "failed": "nesplněno", "unverified": "nelze ověřit",
+                      "error": "nepodařilo se ověřit"}
+NOT_VERIFIED = ("unverified", "error")  # steps whose points say nothing about the student's work
+# A check's status as stored (checkers.checks.base.Status values).
+CHECK_STATUS_LABELS = {"passed": "prošla", "failed": "neprošla", "skipped": "přeskočena",
+                       "unverified": "nelze ověřit", "advice": "doporučení", "error": "chyba kontroly"}
+CHECK_SYMBOLS = {"passed": "✔", "failed": "✘", "skipped": "–", "unverified": "?", "advice": "!", "error": "⚠"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class RosterEntry:
 class CheckRow:
     id: str
     step: str
-    status: str
+    status: str  # passed | failed | skipped | unverified | advice | error
     title: str
     message: str
     hint: str
@@ -47,7 +56,7 @@ class CheckRow:
 @dataclass
 class StepRow:
     step: str
-    status: str  # passed | failed | error
+    status: str  # passed | failed | unverified | error
     points: int
     max_points: int
 
