@@ -5,18 +5,45 @@ Run by the tests and by authors (`python -m checkers lint`); returns a list of C
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from checkers.checks import registry
+from checkers.checks.base import Check, Level
 from checkers.course import Course
 from checkers.paths import BOOK_DIR, EXERCISES_DIR
 from checkers.texts import COMMON, table
 
+# component.E### must pass (Level.REQUIRED) · component.W### is recommended (Level.RECOMMENDED: a
+# failure is advice) · component.I### is informational (always passes, with an explanation).
+CHECK_ID = re.compile(r"(?P<component>[a-z][a-z0-9_]*)\.(?P<kind>[EWI])(?P<number>\d{3})")
+KIND_LEVELS = {"E": Level.REQUIRED, "W": Level.RECOMMENDED}
+LEVEL_WORDS = {Level.REQUIRED: "povinná (REQUIRED)", Level.RECOMMENDED: "doporučená (RECOMMENDED)"}
 
-def lint(course: Course) -> list[str]:
+
+def check_id_problems(checks: dict[str, Check]) -> list[str]:
+    """Each id has the form component.E###/W###/I###, and an E or W id matches its check's level."""
+    problems = []
+    for check_id, check in checks.items():
+        if check.id != check_id:
+            problems.append(f"Kontrola {check.id} je v registru pod jiným id ({check_id}).")
+        match = CHECK_ID.fullmatch(check_id)
+        if match is None:
+            problems.append(f"Kontrola {check_id} nemá id tvaru komponenta.E### (povinná), komponenta.W### "
+                            "(doporučená) ani komponenta.I### (informativní).")
+            continue
+        expected = KIND_LEVELS.get(match["kind"])
+        if expected is not None and check.level is not expected:
+            problems.append(f"Kontrola {check_id} má úroveň {LEVEL_WORDS.get(check.level, check.level)}, ale id "
+                            f"s {match['kind']} patří kontrole, která je {LEVEL_WORDS[expected]}.")
+    return problems
+
+
+def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | None = None) -> list[str]:
+    """Every problem found, in Czech; `checks` and `texts` default to the registry and checks.toml."""
     problems: list[str] = []
-    checks = registry()
-    texts = table("checks")
+    checks = registry() if checks is None else checks
+    texts = table("checks") if texts is None else texts
 
     for step_id, count in Counter(s.id for s in course.steps).items():
         if count > 1:
@@ -42,6 +69,7 @@ def lint(course: Course) -> list[str]:
         if not (BOOK_DIR / f"{step.section}.md").is_file():
             problems.append(f"{where}: v knize chybí kapitola {step.section}.md.")
     problems += [f"Kontrola {c} není v žádném kroku." for c in checks if c not in used]
+    problems += check_id_problems(checks)
 
     for check_id, check in checks.items():
         entry = texts.get(check_id)
@@ -50,10 +78,11 @@ def lint(course: Course) -> list[str]:
             continue
         if not entry.get("title", "").strip():
             problems.append(f"Kontrola {check_id} nemá název (title).")
+        can_fail = re.search(r"\.[EW]\d", check_id) is not None  # a W check's failure is shown as advice
         has_fail = any(k == "fail" or k.startswith("fail_") for k in entry)
-        if ".E" in check_id and not has_fail:
+        if can_fail and not has_fail:
             problems.append(f"Kontrola {check_id} nemá text pro neúspěch (fail).")
-        if ".E" in check_id and not any(k == "hint" or k.startswith("hint_") for k in entry):
+        if can_fail and not any(k == "hint" or k.startswith("hint_") for k in entry):
             problems.append(f"Kontrola {check_id} nemá nápovědu (hint).")
         problems += [f"Kontrola {check_id} vyžaduje neznámou kontrolu {r}." for r in check.requires if r not in checks]
         problems += [f"Kontrola {check_id}: prázdný text {k}." for k, v in entry.items() if isinstance(v, str) and not v.strip()]

@@ -1,11 +1,15 @@
-"""The course data linter passes on the real course and catches each kind of mistake."""
+"""The course data linter passes on the real course and catches each kind of mistake, including check ids
+whose letter (E required, W recommended, I informational) does not match the check's level."""
 
 from __future__ import annotations
 
 import dataclasses
 
+from checkers.checks import registry
+from checkers.checks.base import Check, Level, passed
 from checkers.course import load_course
-from checkers.course_lint import lint
+from checkers.course_lint import check_id_problems, lint
+from checkers.texts import table
 
 
 def test_the_real_course_is_consistent():
@@ -32,3 +36,55 @@ def test_linter_catches_each_kind_of_mistake():
         assert any(expected in p for p in problems), (expected, problems)
     duplicated = dataclasses.replace(course, steps=(*course.steps, course.steps[1]))
     assert any("2×" in p for p in lint(duplicated))
+
+
+# ------------------------------------------------------------------ check ids and levels
+
+
+def _check(check_id: str, level: Level = Level.REQUIRED) -> Check:
+    return Check(check_id, lambda facts: passed(), level=level)
+
+
+def test_check_ids_of_every_kind_with_the_right_level_pass():
+    checks = {c.id: c for c in (_check("nginx.E001"), _check("nginx.W001", Level.RECOMMENDED),
+                                _check("nginx.I001"), _check("nginx.I002", Level.RECOMMENDED),
+                                _check("app_engine.E123"))}
+    assert check_id_problems(checks) == []
+
+
+def test_an_id_whose_letter_does_not_match_the_level_is_caught():
+    problems = check_id_problems({"nginx.E001": _check("nginx.E001", Level.RECOMMENDED),
+                                  "nginx.W001": _check("nginx.W001", Level.REQUIRED)})
+    assert len(problems) == 2
+    assert "nginx.E001" in problems[0] and "doporučená (RECOMMENDED)" in problems[0] and "povinná" in problems[0]
+    assert "nginx.W001" in problems[1] and "povinná (REQUIRED)" in problems[1]
+
+
+def test_a_malformed_check_id_is_caught():
+    for bad in ("nginx.X001", "nginx.E01", "nginx.E0001", "Nginx.E001", "nginx_E001", "nginx.e001"):
+        problems = check_id_problems({bad: _check(bad)})
+        assert len(problems) == 1 and "komponenta.W###" in problems[0], (bad, problems)
+    assert any("jiným id" in p for p in check_id_problems({"nginx.E001": _check("nginx.E002")}))
+
+
+def test_every_registered_check_has_a_well_formed_id_and_level():
+    checks = registry()
+    assert check_id_problems(checks) == []
+    assert all(c.level is Level.RECOMMENDED for i, c in checks.items() if ".W" in i)
+
+
+def test_a_recommended_check_needs_a_failure_text_and_a_hint_like_a_required_one():
+    course = load_course()
+    checks = dict(registry())
+    some_step = course.steps[1]
+    advice = _check("django.W999", Level.RECOMMENDED)
+    checks[advice.id] = advice
+    with_step = _with_step(course, checks=(*some_step.checks, advice.id))
+    texts = {**table("checks"), advice.id: {"title": "Doporučení"}}
+    problems = lint(with_step, checks=checks, texts=texts)
+    assert "Kontrola django.W999 nemá text pro neúspěch (fail)." in problems
+    assert "Kontrola django.W999 nemá nápovědu (hint)." in problems
+    texts[advice.id] = {"title": "Doporučení", "fail": "Chybí.", "hint": "Doplňte."}
+    assert lint(with_step, checks=checks, texts=texts) == []
+    checks[advice.id] = _check("django.W999", Level.REQUIRED)
+    assert any("django.W999" in p and "povinná (REQUIRED)" in p for p in lint(with_step, checks=checks, texts=texts))
