@@ -30,11 +30,26 @@
     return d.getDate() + ". " + (d.getMonth() + 1) + ". " + d.getFullYear() + " v " + d.getHours() + ":" + pad(d.getMinutes());
   }
 
+  /* Czech plural: plural(1, "krok", "kroky", "kroků") = "1 krok", 3 → "3 kroky", 5 → "5 kroků". */
+  function plural(n, one, few, many) {
+    return n + " " + (n === 1 ? one : n >= 2 && n <= 4 ? few : many);
+  }
+
+  /* A step's status (checkers/progress.py STEP_STATUSES) → badge. "unverified": evidence was missing,
+     nothing failed (never the student's fault); "error": a check of the checker crashed. */
   var STATES = {
     unknown: { cls: "course-badge-unknown", text: "○ zatím neověřeno" },
     passed: { cls: "course-badge-passed", text: "✔ splněno" },
     failed: { cls: "course-badge-failed", text: "✘ nesplněno" },
+    unverified: { cls: "course-badge-unverified", text: "? nelze ověřit" },
     error: { cls: "course-badge-error", text: "⚠ nepodařilo se ověřit" }
+  };
+
+  var TITLES = {
+    unverified: "Checker tento krok nemohl celý ověřit – chyběly mu podklady (proč, napíše jeho výstup). " +
+      "Není to chyba na vaší straně a nepočítá se to jako nesplněné.",
+    error: "Kontrola v checkeru sama selhala – chyba není na vaší straně. Výstup checkeru řekne víc; " +
+      "nahlaste to prosím vyučujícímu."
   };
 
   function clear(el) {
@@ -67,15 +82,35 @@
     }
     var max = record.max_points != null ? record.max_points : Number(el.getAttribute("data-max-points"));
     var when = formatTime(record.checked_at);
-    var meta = "body " + (record.points || 0) + "/" + max + (when ? " · ověřeno " + when : "");
-    el.appendChild(span("course-badge-meta", meta));
-    el.title = state === "error"
-      ? "Checker krok nedokázal ověřit (chyba není na vaší straně). Výstup checkeru řekne proč."
-      : "Výsledek posledního ověření" + (record.target ? " (cíl: " + record.target + ")" : "");
+    // A step that could not be verified has no points yet; "0" would read as a failure.
+    var points = state === "unverified" || state === "error"
+      ? "body zatím nezapočteny"
+      : "body " + (record.points || 0) + "/" + max;
+    el.appendChild(span("course-badge-meta", points + (when ? " · ověřeno " + when : "")));
+    var advice = Number(record.advice) || 0;
+    if (advice > 0) {
+      var note = span("course-badge-advice", "! " + plural(advice, "doporučení", "doporučení", "doporučení"));
+      note.title = "Doporučení nad rámec lekce: na splnění kroku ani na body nemají vliv. " +
+        "Která to jsou, ukáže výstup checkeru.";
+      el.appendChild(note);
+    }
+    el.setAttribute("data-advice", String(advice));
+    el.title = TITLES[state] ||
+      "Výsledek posledního ověření" + (record.target ? " (cíl: " + record.target + ")" : "");
   }
 
   function renderFailed(el, record) {
     clear(el);
+    el.classList.remove("course-failed-unverified");
+    if (record && record.status === "unverified") {
+      var why = document.createElement("p");
+      why.textContent = "Krok teď nejde celý ověřit – checkeru chyběly podklady (proč, napíše jeho výstup). " +
+        "Není to chyba na vaší straně a nepočítá se to jako nesplněné.";
+      el.appendChild(why);
+      el.classList.add("course-failed-unverified");
+      el.hidden = false;
+      return;
+    }
     var titles = record && record.status === "failed" ? record.failed_titles || [] : [];
     if (!titles.length) {
       el.hidden = true;
@@ -99,6 +134,7 @@
     var totalSteps = data && data.total_steps != null ? data.total_steps : Number(el.getAttribute("data-total-steps"));
     var earned = data ? data.earned_points || 0 : 0;
     var passed = data ? data.passed_steps || 0 : 0;
+    var unverified = data ? data.unverified_steps || 0 : 0;
     var percent = totalPoints > 0 ? Math.min(100, Math.round((100 * earned) / totalPoints)) : 0;
     var label = el.querySelector(".course-progress-label");
     var fill = el.querySelector(".course-progress-fill");
@@ -111,6 +147,11 @@
       strong.textContent = "splněné kroky " + passed + "/" + totalSteps;
       label.appendChild(strong);
       label.appendChild(document.createTextNode(" · body " + earned + "/" + totalPoints));
+      if (unverified > 0) {
+        label.appendChild(document.createTextNode(" · "));
+        label.appendChild(span("course-progress-unverified",
+          "nelze ověřit " + plural(unverified, "krok", "kroky", "kroků")));
+      }
     }
     if (fill) fill.style.width = percent + "%";
     if (track) {
@@ -122,6 +163,7 @@
     }
     el.setAttribute("data-earned-points", String(earned));
     el.setAttribute("data-passed-steps", String(passed));
+    el.setAttribute("data-unverified-steps", String(unverified));
     if (updated) {
       var when = data ? formatTime(data.updated_at) : "";
       updated.textContent = when
@@ -288,7 +330,7 @@
 
   czechCopyButton();
 
-  window.CourseBook = { reload: loadProgress, render: render, formatTime: formatTime };
+  window.CourseBook = { reload: loadProgress, render: render, formatTime: formatTime, plural: plural };
 
   document.addEventListener("DOMContentLoaded", function () {
     fixTranslations();
