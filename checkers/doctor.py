@@ -241,6 +241,31 @@ def service_not_enabled(facts: dict):
     return Finding("doctor.D025", {"unit": unit["name"], "state": unit.get("unit_file_state") or "?"})
 
 
+def postgres_down(facts: dict):
+    """Django uses PostgreSQL and no cluster of it runs (its units say so)."""
+    engine = str(dig(facts, "django.database.engine", ""))
+    if not engine.endswith(("postgresql", "postgis")):
+        return None
+    units = dig(facts, "systemd.units", {})
+    clusters = [u for name, u in units.items() if name.startswith("postgresql@")]
+    if not clusters and "postgresql.service" in units:  # Debian's umbrella unit stops its clusters with it
+        clusters = [units["postgresql.service"]]
+    if not clusters or any(u.get("active_state") == "active" for u in clusters):
+        return None
+    return Finding("doctor.D029", {"units": ", ".join(f"{u['name']}: {u.get('active_state')}" for u in clusters)})
+
+
+def schema_not_owned(facts: dict):
+    """PostgreSQL 15: a database owned by another role leaves the app's role without the right to
+    create tables in schema public, so migrate fails (the lesson's OWNER avoids it)."""
+    database = dig(facts, "django.database", {})
+    role, name = database.get("user"), database.get("name")
+    owner = next((d["owner"] for d in dig(facts, "postgres.databases", []) if d["name"] == name), None)
+    if not role or not owner or owner == role or not database.get("unapplied_migrations"):
+        return None
+    return Finding("doctor.D028", {"name": name, "owner": owner, "role": role})
+
+
 def unapplied_migrations(facts: dict):
     pending = dig(facts, "django.database.unapplied_migrations", [])
     if not pending:
@@ -413,7 +438,8 @@ def _is_address(host: str) -> bool:
 # In order of precedence: the cause that explains the others comes first.
 DIAGNOSES = (
     nginx_config_invalid, nginx_missing, nginx_not_reloaded, default_site_wins, no_proxy_pass, working_directory_denied,
-    gunicorn_crashes, bad_gateway, host_not_allowed, database_refuses, unapplied_migrations,
+    gunicorn_crashes, bad_gateway, host_not_allowed, postgres_down, database_refuses, schema_not_owned,
+    unapplied_migrations,
     debug_on, static_problems, media_problems, stale_collectstatic, media_not_writable, stale_code,
     runserver_running, service_not_enabled, workers_advice, names_elsewhere,
 )
@@ -426,6 +452,8 @@ SUPERSEDES = {
     "doctor.D019": {"doctor.D007", "doctor.D008", "doctor.D009"},  # the default site answers instead
     "doctor.D001": {"doctor.D019", "doctor.D021"},
     "doctor.D013": {"doctor.A002"},
+    "doctor.D029": {"doctor.D023"},
+    "doctor.D028": {"doctor.D024"},
     # what the files say is not what runs: symptoms read from the files would mislead
     "doctor.D027": {"doctor.D003", "doctor.D006", "doctor.D007", "doctor.D019", "doctor.D021"},
     "doctor.D008": {"doctor.D026"},

@@ -17,7 +17,7 @@ SERVICE_PROPERTIES = (
     "FragmentPath", "NRestarts", "ActiveEnterTimestamp", "ExecMainStartTimestamp", "InactiveExitTimestamp",
     "WantedBy", "RequiredBy", "TriggeredBy", "Triggers", "Listen", "SocketUser", "SocketGroup", "SocketMode",
     "RuntimeDirectory", "UMask", "DropInPaths", "NeedDaemonReload", "StateChangeTimestamp", "ConditionResult",
-    "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic",
+    "ExecMainStartTimestampMonotonic", "ExecMainExitTimestampMonotonic", "ConsistsOf",
 )
 # What a second look at the app's units, at the probe's end, compares: a service caught "active"
 # between two crashes changes its main process or restart count within seconds.
@@ -252,7 +252,9 @@ class SystemdFacts:
         shown = show(app_units + [u[:-8] + ".socket" for u in app_units] + list(SYSTEM_SERVICES) + instances)
         # Units named only by the others (a differently named socket, PostgreSQL's clusters): usually none.
         extra = [trigger for name in app_units for trigger in shown.get(name, {}).get("TriggeredBy", "").split()]
-        extra += [u for u in shown.get("postgresql.service", {}).get("Triggers", "").split() if u.startswith("postgresql@")]
+        postgres = shown.get("postgresql.service", {})
+        extra += [u for u in (postgres.get("Triggers", "") + " " + postgres.get("ConsistsOf", "")).split()
+                  if u.startswith("postgresql@")]
         shown.update(show(sorted(set(u for u in extra if u not in shown))))
         now = uptime()
         units = {}

@@ -92,6 +92,8 @@ BREAKS = {
     "nginx.E006": (_set_default_site_first, Status.FAILED),
     "nginx.E007": (lambda f: _web(f, "static_file").update(status=404), Status.FAILED),
     "nginx.E008": (lambda f: _web(f, "media_file").update(status=403), Status.FAILED),
+    "nginx.E009": (lambda f: f["nginx"].update(newest_change={"path": "/etc/nginx/sites-enabled/my_project",
+                                                              "mtime": 4e9}), Status.FAILED),
     "gunicorn.E001": (lambda f: f["django"]["packages"].update(gunicorn=None), Status.FAILED),
     "gunicorn.E002": (lambda f: f["http"]["upstream"].update(home={"status": None,
                                                                     "error": "No such file or directory (errno 2)"}),

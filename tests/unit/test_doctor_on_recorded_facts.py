@@ -68,6 +68,13 @@ CASES = {
     "doctor.D024": lambda f: f["django"]["database"].update(unapplied_migrations=["galerie.0002_obrazek_popis"]),
     "doctor.D025": lambda f: _unit(f).update(unit_file_state="disabled"),
     "doctor.D026": lambda f: f["django"]["static"].update(outdated_count=1, outdated=["galerie/styl.css"]),
+    "doctor.D028": lambda f: (f["django"]["database"].update(unapplied_migrations=["galerie.0001_initial"]),
+                              [d.update(owner="postgres") for d in f["postgres"]["databases"]]),
+    "doctor.D029": lambda f: ([u.update(active_state="inactive") for n, u in f["systemd"]["units"].items()
+                               if n.startswith("postgresql")],
+                              f["django"]["database"].update(connect={"ok": False, "error": {
+                                  "message": "OperationalError: connection to server at \"localhost\" (127.0.0.1), "
+                                             "port 5432 failed: Connection refused"}})),
     "doctor.A002": lambda f: (f.update(dns={"kurz.example": {"addresses": [], "local": False}}),
                               f["http"].update(host="kurz.example")),
 }
