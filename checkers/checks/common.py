@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from checkers.checks.base import Outcome, failed, passed, unknown
 from checkers.facts import dig
+
+
+ENV_KEY_ERROR = re.compile(r"""^KeyError: ['"]([A-Z][A-Z0-9_]*)['"]$""")
+
+
+def missing_service_variable(facts: dict) -> str | None:
+    """The environment variable the settings asked for and the service does not give (the
+    settings were read with the service's environment, as gunicorn reads them)."""
+    error = dig(facts, "django.settings_error") or {}
+    match = ENV_KEY_ERROR.match((error.get("message") or "").strip())
+    if not match or dig(facts, "app.source") != "unit":
+        return None
+    name = match.group(1)
+    return None if name in dig(facts, "app.env_names", []) else name
 
 
 def settings_problem(facts: dict) -> Outcome | None:
@@ -11,6 +27,9 @@ def settings_problem(facts: dict) -> Outcome | None:
     django = facts.get("django") or {}
     if django.get("not_run"):
         return unknown("django_not_run", why=django["not_run"])
+    variable = missing_service_variable(facts)
+    if variable:  # the service's environment lacks it (step 9); the project itself may be fine
+        return unknown("service_env", name=variable, unit=dig(facts, "app.unit", "?"))
     error = django.get("settings_error") or django.get("inspect_error")
     if error:
         return failed("settings_error", error=error.get("message"), file=error.get("file") or "?",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.common import settings_problem
 from checkers.facts import dig
@@ -43,7 +45,7 @@ def venv_works(facts: dict):
     if django.get("not_run"):
         return failed("not_run", interpreter=app["interpreter"], why=django["not_run"])
     error = django.get("settings_error") or {}
-    if not django.get("django_version") and "django" in (error.get("message") or "").lower():
+    if not django.get("django_version") and re.search(r"No module named '?django\b", error.get("message") or ""):
         return failed("no_django", interpreter=app["interpreter"], error=error.get("message"))
     return passed(interpreter=app["interpreter"], python=django.get("python", "?"),
                   django=django.get("django_version", "?"))

@@ -6,6 +6,7 @@ Socket activation (gunicorn.socket + gunicorn.service) is as good as a plain ser
 from __future__ import annotations
 
 from checkers.checks.base import Check, Level, failed, passed, unknown
+from checkers.checks.common import missing_service_variable
 from checkers.checks.service import app_unit as _app_unit, sockets as _sockets, stability
 from checkers.facts import dig
 
@@ -90,6 +91,21 @@ def workdir_reachable(facts: dict):
     return passed(user=user, path=workdir)
 
 
+def user_loads_settings(facts: dict):
+    """As the service runs it (its user, its environment) the project's settings load."""
+    unit = _app_unit(facts)
+    variable = missing_service_variable(facts)
+    if variable:
+        return failed("env", unit=unit["name"], name=variable)
+    denied = dig(facts, "django.app_user_denied")
+    if denied:
+        return failed("denied", unit=unit["name"], user=denied.get("user") or "?", error=denied.get("error") or "?",
+                      owner=dig(facts, "django.ran_as", "?"))
+    if not dig(facts, "django.settings"):
+        return unknown("django_not_run", why=dig(facts, "django.not_run", "?"))
+    return passed(user=dig(facts, "django.ran_as") or unit.get("user") or "root")
+
+
 def restarts(facts: dict):
     """Comes back after a crash: by Restart= or by its socket (the next request starts it again).
     The lesson's unit has neither, so this is a recommendation, never a failure."""
@@ -144,4 +160,5 @@ CHECKS = (
     Check("systemd.W001", restarts, requires=("systemd.E001",), level=Level.RECOMMENDED),
     Check("systemd.E007", survives_reboot, requires=("systemd.E002",)),
     Check("systemd.E008", media_writable, requires=("systemd.E001", "media.E002")),
+    Check("systemd.E009", user_loads_settings, requires=("systemd.E001", "systemd.E005")),
 )

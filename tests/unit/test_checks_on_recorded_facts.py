@@ -106,6 +106,8 @@ BREAKS = {
     "systemd.E004": (lambda f: _app_unit(f).update(user=None), Status.FAILED),
     "systemd.E005": (lambda f: _access(f, "traverse"), Status.FAILED),
     "systemd.W001": (lambda f: _app_unit(f).update(restart="no"), Status.ADVICE),
+    "systemd.E009": (lambda f: f["django"].update(app_user_denied={"user": "www-data", "error": "Permission denied"}),
+                     Status.FAILED),
     "systemd.E007": (lambda f: _units(f)["nginx.service"].update(unit_file_state="disabled"), Status.FAILED),
     "systemd.E008": (lambda f: _access(f, "write"), Status.FAILED),
     "postgres.E001": (lambda f: f["packages"]["versions"].update(postgresql=None, **{"postgresql-15": None}),

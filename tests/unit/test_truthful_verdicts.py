@@ -227,3 +227,30 @@ def test_when_nginx_loaded_its_config_is_unknown_without_its_workers(facts):
     _changed(facts, -60)
     facts["processes"] = [p for p in facts["processes"] if not p["argv"][0].startswith("nginx")]
     assert status_of(facts, "nginx.E009") == (Status.UNVERIFIED, "no_workers")
+
+
+# --- the service's own environment and user --------------------------------------------------
+
+def test_a_variable_the_service_does_not_give_fails_step_9_not_step_0(facts):
+    facts["django"] = {"settings_error": {"type": "KeyError", "message": "KeyError: 'DJANGO_SECRET_KEY'",
+                                          "file": "/srv/my_project/my_project/settings.py", "line": 23}}
+    facts["app"]["env_names"] = []
+    assert status_of(facts, "project.E003") == (Status.UNVERIFIED, "service_env")
+    assert status_of(facts, "systemd.E009") == (Status.FAILED, "env")
+    facts["app"]["env_names"] = ["DJANGO_SECRET_KEY"]  # given, yet missing: the settings' own bug
+    assert status_of(facts, "project.E003") == (Status.FAILED, "settings_error")
+
+
+def test_settings_the_service_user_may_not_read_fail_step_9(facts):
+    facts["django"]["app_user_denied"] = {"user": "www-data", "error": "PermissionError: 'secret_key.txt'"}
+    facts["django"]["ran_as"] = "vagrant"
+    assert status_of(facts, "systemd.E009") == (Status.FAILED, "denied")
+    assert status_of(facts, "project.E003") == (Status.PASSED, "")
+
+
+def test_django_missing_from_the_venv_is_told_by_the_import_error_only(facts):
+    facts["django"] = {"settings_error": {"type": "ModuleNotFoundError", "message": "ModuleNotFoundError: No module "
+                                          "named 'django'", "file": None, "line": None}}
+    assert status_of(facts, "project.E002") == (Status.FAILED, "no_django")
+    facts["django"]["settings_error"]["message"] = "KeyError: 'DJANGO_SECRET_KEY'"
+    assert status_of(facts, "project.E002") == (Status.PASSED, "")
