@@ -45,10 +45,16 @@ SCENARIOS = [
                     "sudo systemctl reload nginx"),
     ("doctor.D021", f"sudo sed -i '/proxy_pass/d' {SITE} && sudo systemctl reload nginx"),
     ("doctor.D022", f"sudo chown -R root:root {P}/media"),
-    ("doctor.D023", "sudo systemctl stop postgresql"),
+    ("doctor.D023", f"sed -i \"s/'HOST': 'localhost'/'HOST': '127.0.0.2'/\" {P}/my_project/settings.py && {RESTART}"),
+    ("doctor.D024", f"printf 'from django.db import migrations\\n\\nclass Migration(migrations.Migration):\\n"
+                    f"    dependencies = [(\"galerie\", \"0002_ukazkovy_obrazek\")]\\n    operations = []\\n' "
+                    f"> {P}/galerie/migrations/0099_kurz_test.py && {RESTART}"),
+    ("doctor.D025", "sudo systemctl disable --quiet gunicorn"),
+    # broken and loaded, then mended in the file only: the running nginx still has the broken alias
+    ("doctor.D027", f"sudo sed -i 's|alias {P}/static/;|alias {P}/static-jinde/;|' {SITE} && sudo systemctl reload nginx "
+                    f"&& sleep 2 && sudo sed -i 's|alias {P}/static-jinde/;|alias {P}/static/;|' {SITE}"),
+    ("doctor.D029", "sudo systemctl stop postgresql"),
     ("doctor.A001", f"sudo sed -i 's/--workers 3/--workers 1/' {UNIT} && sudo systemctl daemon-reload && {RESTART}"),
-    ("doctor.A002", f"sed -i \"s/^ALLOWED_HOSTS = .*/ALLOWED_HOSTS = ['127.0.0.1', 'localhost', "
-                    f"'kurz-neexistujici.example']/\" {P}/my_project/settings.py && {RESTART}"),
 ]
 
 
