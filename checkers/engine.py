@@ -65,6 +65,8 @@ class Evaluator:
                 outcome = Outcome(Status.SKIPPED, "requires", {"prerequisite": prerequisite.title})
             elif prerequisite.status is Status.ADVICE:
                 continue  # a recommendation is no prerequisite
+            elif prerequisite.status is Status.UNVERIFIED and prerequisite.reason == "prerequisite":
+                outcome = Outcome(Status.UNVERIFIED, "prerequisite", dict(prerequisite.seen))  # name the root only
             else:  # what this check builds on could not be verified: neither can this one
                 outcome = Outcome(Status.UNVERIFIED, "prerequisite", {
                     "prerequisite": prerequisite.title, "prerequisite_message": prerequisite.message})

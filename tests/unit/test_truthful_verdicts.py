@@ -254,3 +254,14 @@ def test_django_missing_from_the_venv_is_told_by_the_import_error_only(facts):
     assert status_of(facts, "project.E002") == (Status.FAILED, "no_django")
     facts["django"]["settings_error"]["message"] = "KeyError: 'DJANGO_SECRET_KEY'"
     assert status_of(facts, "project.E002") == (Status.PASSED, "")
+
+
+def test_an_unverified_chain_names_its_root_once(facts):
+    _unit(facts).update(active_state="inactive", sub_state="dead", result="success", main_pid=0)
+    facts["http"]["upstream"]["home"] = {"status": None, "error": "connect: No such file or directory (errno 2)"}
+    facts["http"]["web"]["home"].update(status=502, markers=["nginx_error_page"], django_headers=False, headers={})
+    from checkers.session import evaluate
+
+    result = {r.id: r for r in evaluate(facts, COURSE, [COURSE.step("step8")])[0].results}["gunicorn.E003"]
+    assert result.status is Status.UNVERIFIED
+    assert result.message.count("nejde ověřit") == 1 and "gunicorn.service" in result.message
