@@ -1,4 +1,4 @@
-"""Benchmark of class grading (issue 6): `python -m checkers grade` over 10 and 30 warm targets
+"""Benchmark of class grading (issue 6): `./kurz grade` over 10 and 30 warm targets
 (LXC system containers of the course image, every step done), one by one (--concurrency 1) and in
 parallel, measured side by side in one run. Also where the time goes: CPU used inside the
 containers (the probes), CPU of the grader process, and the lower bound that sets on 2 cores.

@@ -4,7 +4,7 @@ covered), against the same running VM.
 
     .venv/bin/python bench/bench_testinfra.py --ssh-config PATH [--repeat 3]
 
-PATH is an ssh-config of a solved course VM (Host default), e.g. from `python -m lab up`
+PATH is an ssh-config of a solved course VM (Host default), e.g. from `./kurz lab up`
 (~/.cache/django-v-produkci/lab/course/ssh-config) after applying the reference solutions.
 Prints wall times, remote command counts and the ratios, measured side by side in one run.
 """

@@ -1,4 +1,4 @@
-"""`python -m checkers book`: build the course book when its sources changed, then show or serve it.
+"""`./kurz book`: build the course book when its sources changed, then show or serve it.
 
 The book is a Jupyter Book 1.x in book/ (Sphinx underneath); it builds with no network.
 A build runs `jupyter-book build` through the current interpreter, so it uses the same
@@ -175,7 +175,7 @@ def make_server(html_dir: Path, port: int) -> _Server:
         return _Server(("127.0.0.1", port), handler)
     except OSError as exc:
         raise CheckerError(f"Na adrese 127.0.0.1:{port} nejde spustit server knihy: {exc.strerror or exc}.",
-                           f"Port je nejspíš obsazený. Zvolte jiný: python -m checkers book --serve --port {port + 1}") from exc
+                           f"Port je nejspíš obsazený. Zvolte jiný: ./kurz book --serve --port {port + 1}") from exc
 
 
 def run_book(serve: bool = False, port: int = 8000) -> int:

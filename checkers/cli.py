@@ -1,4 +1,4 @@
-"""`python -m checkers`: the student's (and teacher's) command line.
+"""`./kurz`: the student's (and teacher's) command line.
 
 Commands return exit codes; every CheckerError is caught here, once, and rendered in Czech.
 An unexpected crash is written to a log file and reported without a traceback.
@@ -22,7 +22,7 @@ from checkers.report import json_report
 from checkers.report.terminal import TerminalReport, first_unfinished
 from checkers.targets import TargetOptions, default_target
 
-USAGE = "python -m checkers [PŘÍKAZ | KROK] [volby]"
+USAGE = "./kurz [PŘÍKAZ | KROK] [volby]"
 DESCRIPTION = """Kontroluje, jak máte na svém stroji nasazený Django projekt.
 
 příkazy:
@@ -48,7 +48,7 @@ příkazy:
 class CzechArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         raise CheckerError(f"Neplatné parametry: {translate_argparse(message)}",
-                           "Nápovědu vypíše `python -m checkers --help`.")
+                           "Nápovědu vypíše `./kurz --help`.")
 
 
 def translate_argparse(message: str) -> str:
@@ -61,7 +61,7 @@ def translate_argparse(message: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = CzechArgumentParser(prog="python -m checkers", usage=USAGE, description=DESCRIPTION,
+    parser = CzechArgumentParser(prog="./kurz", usage=USAGE, description=DESCRIPTION,
                                  formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
     parser._positionals.title = "argumenty"
     parser._optionals.title = "volby"
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         report.errors.print()
         return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:  # `python -m checkers … | head`: the reader is gone, stop quietly
+    except BrokenPipeError:  # `./kurz … | head`: the reader is gone, stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.OK)
     except Exception:  # noqa: BLE001  (the student never sees a traceback)
@@ -180,7 +180,7 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         state = ProgressStore(state_dir()).load()
         upcoming = first_unfinished(course, state)
         if upcoming is None:
-            report.note("Všechny kroky jsou splněné. Ověřit je znovu můžete příkazem `python -m checkers all`.")
+            report.note("Všechny kroky jsou splněné. Ověřit je znovu můžete příkazem `./kurz all`.")
             return int(ExitCode.OK)
         return check_steps(course, [upcoming], upcoming.id, args, report)
     if command == "watch":
@@ -197,7 +197,7 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
 
 def extra_args(args: argparse.Namespace, allowed: int) -> None:
     if len(args.args) > allowed:
-        raise CheckerError(f"Nečekaný argument „{args.args[allowed]}“.", "Nápovědu vypíše `python -m checkers --help`.")
+        raise CheckerError(f"Nečekaný argument „{args.args[allowed]}“.", "Nápovědu vypíše `./kurz --help`.")
 
 
 def target_options(args: argparse.Namespace) -> TargetOptions:
@@ -330,7 +330,7 @@ def show_list(course: Course, args: argparse.Namespace, report: TerminalReport) 
 
 def show_hint(course: Course, args: argparse.Namespace, report: TerminalReport) -> int:
     if not args.args:
-        raise CheckerError("Ke kterému kroku chcete nápovědu?", "Napište např. `python -m checkers hint step3`.")
+        raise CheckerError("Ke kterému kroku chcete nápovědu?", "Napište např. `./kurz hint step3`.")
     extra_args(args, 1)
     step = course.step(args.args[0])
     revealed = ProgressStore(state_dir()).reveal_hints(step.id, len(step.hints), args.more)

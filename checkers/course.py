@@ -26,7 +26,7 @@ class Step:
 
     def __post_init__(self):
         if not self.command:
-            object.__setattr__(self, "command", f"python -m checkers {self.id}")
+            object.__setattr__(self, "command", f"./kurz {self.id}")
 
     @property
     def number(self) -> int | None:
@@ -72,7 +72,7 @@ class Course:
         known = ", ".join(s.id for s in self.steps)
         raise CheckerError(
             f"Krok „{name}“ v kurzu není.",
-            f"Zadejte jeden z kroků: {known} (nebo jen číslo, např. 3). Seznam ukáže `python -m checkers list`.",
+            f"Zadejte jeden z kroků: {known} (nebo jen číslo, např. 3). Seznam ukáže `./kurz list`.",
         )
 
     def step_of_check(self, check_id: str) -> Step | None:

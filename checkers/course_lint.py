@@ -1,6 +1,6 @@
 """The course data linter: course.toml, the check registry, the Czech texts and the book agree.
 
-Run by the tests and by authors (`python -m checkers lint`); returns a list of Czech problems.
+Run by the tests and by authors (`./kurz lint`); returns a list of Czech problems.
 """
 
 from __future__ import annotations

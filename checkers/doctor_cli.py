@@ -1,4 +1,4 @@
-"""`python -m checkers doctor`: gather facts once, name the causes, print them."""
+"""`./kurz doctor`: gather facts once, name the causes, print them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m lab build|box|up|down|status|ssh|destroy|clean` (messages in Czech)."""
+"""`./kurz lab build|box|up|down|status|ssh|destroy|clean` (messages in Czech)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _cmd_up(args) -> int:
 
     vm = _course_vm(args)
     if vm.is_running():
-        print(f"Stroj už běží (PID {vm.pid}). Web: http://127.0.0.1:{vm.http_port}/  SSH: python -m lab ssh")
+        print(f"Stroj už běží (PID {vm.pid}). Web: http://127.0.0.1:{vm.http_port}/  SSH: ./kurz lab ssh")
         return 0
     ensure_image(install_deps=args.install_deps)
     print("Startuji kurzovní stroj (bez hardwarové virtualizace to trvá asi půl minuty) …", flush=True)
@@ -51,9 +51,9 @@ def _cmd_up(args) -> int:
     accel = "KVM" if vm.accel == "kvm" else "softwarová emulace (TCG)"
     print(f"Stroj běží ({state}). PID {vm.pid}, {accel}.")
     print(f"  web:        http://127.0.0.1:{vm.http_port}/  (port 80 stroje)")
-    print(f"  přihlášení: python -m lab ssh   (nebo ssh -F {vm.ssh_config} default)")
-    print("  kontrola:   python -m checkers --target lab step0")
-    print("  vypnutí:    python -m lab down")
+    print(f"  přihlášení: ./kurz lab ssh   (nebo ssh -F {vm.ssh_config} default)")
+    print("  kontrola:   ./kurz --target lab step0")
+    print("  vypnutí:    ./kurz lab down")
     return 0
 
 
@@ -61,13 +61,13 @@ def _cmd_down(args) -> int:
     vm = _course_vm()
     if args.destroy:
         vm.destroy()
-        print("Stroj je vypnutý a jeho disk smazaný; příští `python -m lab up` začne od začátku.")
+        print("Stroj je vypnutý a jeho disk smazaný; příští `./kurz lab up` začne od začátku.")
         return 0
     if not vm.is_running():
         print("Stroj neběží.")
         return 0
     vm.stop()
-    print("Stroj je vypnutý. Vaše změny zůstaly na jeho disku; znovu ho spustíte `python -m lab up`.")
+    print("Stroj je vypnutý. Vaše změny zůstaly na jeho disku; znovu ho spustíte `./kurz lab up`.")
     return 0
 
 
@@ -76,7 +76,7 @@ def _cmd_status(args) -> int:
 
     vm = _course_vm()
     image = find_image()
-    print(f"Obraz: {image.path if image else 'není sestavený (python -m lab build)'} (klíč {inputs_hash()})")
+    print(f"Obraz: {image.path if image else 'není sestavený (./kurz lab build)'} (klíč {inputs_hash()})")
     if vm.is_running():
         print(f"Stroj: běží, PID {vm.pid}")
         print(f"  SSH 127.0.0.1:{vm.ssh_port}, web http://127.0.0.1:{vm.http_port}/")
@@ -89,7 +89,7 @@ def _cmd_status(args) -> int:
 def _cmd_ssh(args) -> int:
     vm = _course_vm()
     if not vm.is_running():
-        raise LabError("Stroj neběží.", "Spusťte ho příkazem `python -m lab up`.")
+        raise LabError("Stroj neběží.", "Spusťte ho příkazem `./kurz lab up`.")
     argv = ["ssh", "-F", str(vm.ssh_config), "default", *args.command]
     os.execvp("ssh", argv)
     return 0  # not reached
@@ -112,7 +112,7 @@ def _cmd_clean(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m lab", description="Kurzovní virtuální stroj bez Vagrantu (QEMU).")
+    p = argparse.ArgumentParser(prog="./kurz lab", description="Kurzovní virtuální stroj bez Vagrantu (QEMU).")
     sub = p.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="sestaví offline obraz stroje (potřebuje root)")
     b.add_argument("--force", action="store_true", help="sestavit znovu, i když je obraz v mezipaměti")

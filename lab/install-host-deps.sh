@@ -1,6 +1,6 @@
 #!/bin/bash
 # Host packages for the course VM (Debian/Ubuntu host, run as root; idempotent).
-#   bash lab/install-host-deps.sh            QEMU path: build the offline image, run it (python -m lab)
+#   bash lab/install-host-deps.sh            QEMU path: build the offline image, run it (./kurz lab)
 #   bash lab/install-host-deps.sh --vagrant  + Vagrant with the libvirt provider (the end-to-end test,
 #                                            or a classroom that uses the offline box)
 set -euo pipefail

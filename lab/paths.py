@@ -11,7 +11,7 @@ EXERCISES_DIR = REPO_ROOT / "exercises"
 
 
 def invoking_user() -> tuple[int, int, Path] | None:
-    """(uid, gid, home) of the user who ran `sudo python -m lab build`, else None."""
+    """(uid, gid, home) of the user who ran `sudo ./kurz lab build`, else None."""
     if os.geteuid() != 0 or not os.environ.get("SUDO_UID") or os.environ.get("SUDO_UID") == "0":
         return None
     try:
@@ -25,7 +25,7 @@ def invoking_user() -> tuple[int, int, Path] | None:
 
 def cache_root() -> Path:
     """~/.cache/django-v-produkci (XDG_CACHE_HOME respected), the same root the checker uses.
-    Under sudo it is the invoking user's cache, so `sudo … lab build` then `python -m lab up`
+    Under sudo it is the invoking user's cache, so `sudo … lab build` then `./kurz lab up`
     (without sudo) find the same image."""
     base = os.environ.get("XDG_CACHE_HOME")
     if not base:
@@ -45,6 +45,6 @@ def instances_dir() -> Path:
 
 
 def course_dir() -> Path:
-    """State of the student's course VM (`python -m lab up`); the checker's `--target lab` reads
+    """State of the student's course VM (`./kurz lab up`); the checker's `--target lab` reads
     `course_dir() / "ssh-config"`."""
     return instances_dir() / "course"

@@ -1,4 +1,4 @@
-"""QEMU runner for the course VM: `python -m lab up|down|status|ssh` and the `VM` API for tests.
+"""QEMU runner for the course VM: `./kurz lab up|down|status|ssh` and the `VM` API for tests.
 
 One instance = one directory (default ~/.cache/django-v-produkci/lab/<name>/) holding:
 overlay.qcow2 (copy-on-write over the cached base image, which stays clean), qemu.pid, qmp.sock,
@@ -219,7 +219,7 @@ class VM:
         if self.is_running():
             raise LabError(
                 f"Stroj {self.name} už běží (PID {self.pid}).",
-                "Připojte se příkazem `python -m lab ssh`, nebo ho vypněte `python -m lab down`.",
+                "Připojte se příkazem `./kurz lab ssh`, nebo ho vypněte `./kurz lab down`.",
             )
         missing = [t for t in ("qemu-system-x86_64", "qemu-img", "ssh") if not shutil.which(t)]
         if missing:
@@ -237,7 +237,7 @@ class VM:
             if backing and not Path(backing).exists():
                 raise LabError(
                     f"Disk stroje {self.name} patří k obrazu, který už v mezipaměti není ({backing}).",
-                    "Začněte s novým strojem: `python -m lab down --destroy` a pak `python -m lab up` "
+                    "Začněte s novým strojem: `./kurz lab down --destroy` a pak `./kurz lab up` "
                     "(vaše změny ve stroji se smažou).",
                 )
         if self.ephemeral or not self.overlay.exists():

@@ -36,7 +36,7 @@ python_env() {
     say "Instaluji Python balíčky ($requirements)"
     "$VENV/bin/pip" install -q --upgrade pip
     "$VENV/bin/pip" install -q -r "$REPO/$requirements" -c "$REPO/constraints.txt"
-    # the checker itself, editable, so `python -m checkers` works from any directory
+    # the checker itself, editable, so `./kurz` works from any directory
     "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e "$REPO"
     touch "$stamp"
   fi

@@ -19,7 +19,7 @@ if vagrant_usable; then
   vagrant up
   "$PY" -m checkers target vagrant
 else
-  say "Vagrant s VirtualBoxem ani libvirtem tu není – spouštím kurzový stroj přes QEMU (python -m lab up)"
+  say "Vagrant s VirtualBoxem ani libvirtem tu není – spouštím kurzový stroj přes QEMU (./kurz lab up)"
   apt_install qemu-system-x86 qemu-utils debootstrap e2fsprogs dpkg-dev openssh-client rsync
   as_root "$PY" -m lab up
   "$PY" -m checkers target lab

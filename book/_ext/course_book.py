@@ -45,7 +45,7 @@ REPO_ROOT = BOOK_DIR.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # The checker package lives at the repository root; make it importable however the
-# book is built (jupyter-book CLI, `python -m checkers book`, tests).
+# book is built (jupyter-book CLI, `./kurz book`, tests).
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -211,7 +211,7 @@ class ExerciseDirective(SphinxDirective):
         heading = nodes.paragraph(classes=["course-hints-title"])
         heading += nodes.strong(text="Nápovědy")
         heading += nodes.Text(f" ({hints_cs(total)}) – odkrývejte je postupně, jednu po druhé. V terminálu je ukáže ")
-        heading += nodes.literal(text=f"python -m checkers hint {step.id}")
+        heading += nodes.literal(text=f"./kurz hint {step.id}")
         heading += nodes.Text(".")
         wrapper += heading
         for tier, text in enumerate(step.hints, start=1):

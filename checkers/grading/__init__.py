@@ -1,4 +1,4 @@
-"""Teacher grading of a whole class: `python -m checkers grade ROSTER`, `regrade`, `roster`.
+"""Teacher grading of a whole class: `./kurz grade ROSTER`, `regrade`, `roster`.
 
 model.py      what a roster entry and a target's grade are, Czech names of target states
 roster.py     the roster CSV (name,id,target,identity): parsing, validation, Vagrant classroom roster

@@ -1,4 +1,4 @@
-"""`python -m checkers grade ROSTER`, `regrade [--run ID]` and `roster --vagrant [N]` (the teacher's commands).
+"""`./kurz grade ROSTER`, `regrade [--run ID]` and `roster --vagrant [N]` (the teacher's commands).
 
 Exit codes: 0 every target was graded (whatever the students' points) · 2 some target could not be
 graded (unreachable, timed out, the check failed to run), or bad input · 130 Ctrl-C (everything
@@ -43,7 +43,7 @@ def _out_dir(args: argparse.Namespace) -> Path:
 def _extra(args: argparse.Namespace, allowed: int) -> None:
     if len(args.args) > allowed:
         raise CheckerError(f"Nečekaný argument „{display_text(args.args[allowed])}“.",
-                           "Nápovědu vypíše `python -m checkers --help`.")
+                           "Nápovědu vypíše `./kurz --help`.")
 
 
 # ------------------------------------------------------------------------------------- grade
@@ -54,8 +54,8 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
     from checkers.grading.runner import ClassGrader, GradeSettings, column_steps, max_points
 
     if not args.args:
-        raise CheckerError("Chybí soupiska třídy.", "Napište `python -m checkers grade soupiska.csv` "
-                                                    "(vzor pro učebnu s Vagrantem: `python -m checkers roster --vagrant 12`).")
+        raise CheckerError("Chybí soupiska třídy.", "Napište `./kurz grade soupiska.csv` "
+                                                    "(vzor pro učebnu s Vagrantem: `./kurz roster --vagrant 12`).")
     _extra(args, 1)
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise CheckerError(f"--concurrency {args.concurrency} není v rozsahu 1 až {MAX_CONCURRENCY}.",
@@ -161,7 +161,7 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
     if not path.is_file():
         raise CheckerError(f"V adresáři {out_dir} není databáze hodnocení ({path.name}).",
                            "Zadejte adresář s výsledky parametrem --out, nebo nejdřív oznámkujte třídu: "
-                           "`python -m checkers grade SOUPISKA`.")
+                           "`./kurz grade SOUPISKA`.")
     book = Gradebook(path)
     source = book.run(args.run)
     before = {t.position: t for t in book.targets(source.id)}
@@ -199,17 +199,17 @@ def roster(args: argparse.Namespace, report) -> int:
     _extra(args, 0)
     if getattr(args, "vagrant", None) is None:
         raise CheckerError("Soupisku umím vypsat pro učebnu s Vagrantem.",
-                           "Napište `python -m checkers roster --vagrant 12 > soupiska.csv` "
+                           "Napište `./kurz roster --vagrant 12 > soupiska.csv` "
                            "(stroje student01 … student12 z Vagrantfilu s KURZ_STUDENTS=12).")
     count = args.vagrant
     if not count:
         env = os.environ.get("KURZ_STUDENTS", "").strip()
         if not env.isdigit() or int(env) < 1:
             raise CheckerError("Kolik je ve třídě strojů? Zadejte počet, nebo nastavte KURZ_STUDENTS.",
-                               "Napište např. `python -m checkers roster --vagrant 12 > soupiska.csv`.")
+                               "Napište např. `./kurz roster --vagrant 12 > soupiska.csv`.")
         count = int(env)
     sys.stdout.write(vagrant_roster(count))
     report.errors.print(f"Soupiska pro {count} strojů (student01 … student{count:02d}). Doplňte jména a identifikátory "
-                        f"pro Moodle a spusťte `KURZ_STUDENTS={count} vagrant up`, pak `python -m checkers grade "
+                        f"pro Moodle a spusťte `KURZ_STUDENTS={count} vagrant up`, pak `./kurz grade "
                         "soupiska.csv`.", soft_wrap=True)
     return int(ExitCode.OK)

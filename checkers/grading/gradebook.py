@@ -231,7 +231,7 @@ class Gradebook:
         runs = self.runs()
         if not runs:
             raise CheckerError(f"V databázi hodnocení {self.path} zatím není žádný běh.",
-                               "Nejdřív oznámkujte třídu: `python -m checkers grade SOUPISKA`.")
+                               "Nejdřív oznámkujte třídu: `./kurz grade SOUPISKA`.")
         if run_id is None:
             return runs[-1]
         for run in runs:

@@ -33,7 +33,7 @@ MAX_FIELD = 500
 HINT = ("Soupiska je CSV v kódování UTF-8 s hlavičkou `name,id,target,identity`, např.\n"
         "  name,id,target,identity\n"
         "  Jana Nováková,jana.novakova@skola.cz,ssh://vagrant@10.0.0.11,klice/trida\n"
-        "Vzor pro učebnu s Vagrantem vypíše `python -m checkers roster --vagrant 12`.")
+        "Vzor pro učebnu s Vagrantem vypíše `./kurz roster --vagrant 12`.")
 
 
 class RosterProblems:
@@ -214,7 +214,7 @@ def vagrant_roster(count: int) -> str:
     """A roster for the classroom Vagrantfile (KURZ_STUDENTS=count); the teacher fills in the names."""
     if count < 1 or count > 200:
         raise CheckerError(f"Počet studentských strojů {count} není v rozsahu 1 až 200.",
-                           "Zadejte např. `python -m checkers roster --vagrant 12`.")
+                           "Zadejte např. `./kurz roster --vagrant 12`.")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

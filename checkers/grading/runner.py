@@ -1,6 +1,6 @@
 """Grade many targets in parallel: bounded worker threads, one deadline per target, one probe each.
 
-Every target is graded exactly as `python -m checkers all` grades a student's machine: open ONE
+Every target is graded exactly as `./kurz all` grades a student's machine: open ONE
 transport (checkers.targets), run the probe ONCE (checkers.gather), evaluate the course's steps
 with the same engine (checkers.session.evaluate). A URL target is looked at as a visitor sees it
 (checkers.web) and graded on the live-web step.

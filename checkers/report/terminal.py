@@ -134,7 +134,7 @@ class TerminalReport:
             following = next_step_after(course, run.step)
             if following:
                 self.console.print(f"[dim]Další krok: {following.id} – {escape(following.title)} "
-                                   f"(`python -m checkers {following.id}`)[/dim]")
+                                   f"(`./kurz {following.id}`)[/dim]")
             return
         if run.status == "unverified":
             missing = count(results, Status.UNVERIFIED)
@@ -152,7 +152,7 @@ class TerminalReport:
                 f"nahlaste to prosím vyučujícímu. Zatím {passed_of(passed, len(results))}.")
         else:
             self.console.print(f"[bold red]{label} zatím není splněný[/bold red] – {passed_of(passed, len(results))}. "
-                               f"Nápověda: `python -m checkers hint {run.step.id}`")
+                               f"Nápověda: `./kurz hint {run.step.id}`")
         if advice:
             self.console.print(f"[magenta]![/magenta] {advice_note(advice)}")
 
@@ -211,7 +211,7 @@ class TerminalReport:
         self.console.print()
         if upcoming:
             self.console.print(f"Další krok: [bold]{upcoming.id}[/bold] – {escape(upcoming.title)}. "
-                               f"Zkontrolujte ho příkazem `python -m checkers {upcoming.id}`.")
+                               f"Zkontrolujte ho příkazem `./kurz {upcoming.id}`.")
         else:
             self.console.print("[bold green]Všechny kroky jsou splněné. Gratuluji![/bold green]")
         self.console.print("[dim]Příkazy: list · all · STEP · next · hint STEP · watch · doctor · book · status[/dim]")
@@ -245,7 +245,7 @@ class TerminalReport:
         for index, hint in enumerate(step.hints[:revealed], start=1):
             self.console.print(f"  {index}. {escape(hint)}")
         if revealed < len(step.hints):
-            self.console.print(f"[dim]Další nápověda: `python -m checkers hint {step.id} --more` "
+            self.console.print(f"[dim]Další nápověda: `./kurz hint {step.id} --more` "
                                f"({revealed} z {len(step.hints)})[/dim]")
         else:
             self.console.print("[dim]To je všechna nápověda. Řešení ukazuje kniha pod cvičením.[/dim]")

@@ -1,7 +1,7 @@
 """Targets: where the checked deployment lives, and how to open ONE transport to it.
 
   vagrant / vagrant:NAME   a (multi-machine) Vagrantfile's VM, SSH settings from Vagrant
-  lab                      the course VM started without Vagrant (`python -m lab up`)
+  lab                      the course VM started without Vagrant (`./kurz lab up`)
   ssh://[user@]host[:port] any SSH host (--identity KEY or --ssh-config FILE)
   local                    this machine
   http(s)://…              a live web site (only for `web`)
@@ -80,7 +80,7 @@ def open_transport(options: TargetOptions) -> Transport:
         return LocalTransport()
     if target.kind == "url":
         raise CheckerError("Adresa webu jako cíl funguje jen pro kontrolu živého webu.",
-                           f"Použijte `python -m checkers web --target {options.spec}`.")
+                           f"Použijte `./kurz web --target {options.spec}`.")
     from checkers.targets.ssh import SSHParams, SSHTransport
     from checkers.targets.sshconfig import params_from_config, read_config
 
@@ -103,14 +103,14 @@ def open_transport(options: TargetOptions) -> Transport:
         path = lab_ssh_config()
         if not path.exists():
             raise CheckerError("Kurzový stroj bez Vagrantu (lab) neběží – chybí jeho SSH konfigurace.",
-                               "Spusťte ho příkazem `python -m lab up` (nebo `make start`).")
+                               "Spusťte ho příkazem `./kurz lab up` (nebo `make start`).")
         params = params_from_config(read_config(path), "default", "lab", options.host_key, known_hosts_file())
         params.label = "lab"
         try:
             return SSHTransport(params, options.connect_timeout)
         except CheckerError as exc:
             raise CheckerError(f"Kurzový stroj (lab) neodpovídá: {exc.message}",
-                               "Spusťte ho znovu příkazem `python -m lab up`.") from exc
+                               "Spusťte ho znovu příkazem `./kurz lab up`.") from exc
     return _open_vagrant(target.value, options)
 
 
@@ -158,7 +158,7 @@ def _configured_target() -> str | None:
 
 
 def save_default_target(spec: str) -> None:
-    """Remember the target used when --target is not given (`python -m checkers target SPEC`)."""
+    """Remember the target used when --target is not given (`./kurz target SPEC`)."""
     from checkers.progress import write_atomic
 
     parse_target(spec)  # refuse nonsense before storing it

@@ -1,4 +1,4 @@
-"""Read an OpenSSH client config (as `vagrant ssh-config` or `python -m lab up` writes it)."""
+"""Read an OpenSSH client config (as `vagrant ssh-config` or `./kurz lab up` writes it)."""
 
 from __future__ import annotations
 

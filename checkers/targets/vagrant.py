@@ -99,7 +99,7 @@ class VagrantMachine:
             raise CheckerError(
                 "Vagrant není nainstalovaný (příkaz `vagrant` nebyl nalezen).",
                 "Nainstalujte Vagrant a VirtualBox (viz README), nebo na Linuxu použijte kurzový stroj bez Vagrantu: "
-                "`python -m lab up` a pak `--target lab`.",
+                "`./kurz lab up` a pak `--target lab`.",
             )
         with tempfile.TemporaryFile() as err:
             machine = vagrant.Vagrant(root=str(self.root), quiet_stdout=True, err_cm=lambda: _keep_open(err),

@@ -2,5 +2,5 @@
 
 client.py  a small HTTP(S) client: explicit address override (connect-to), private CA, budget
 gather.py  the requests a checker makes (a few dozen at most) → "live facts" (no cookie values)
-cli.py     `python -m checkers web --target https://…` and the live part of the SVS profile
+cli.py     `./kurz web --target https://…` and the live part of the SVS profile
 """

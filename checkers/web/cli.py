@@ -1,4 +1,4 @@
-"""`python -m checkers web --target https://…` and the live part of the SVS profile.
+"""`./kurz web --target https://…` and the live part of the SVS profile.
 
 Exit codes as everywhere: 0 all passed, 1 something to fix, 2 could not check (the site does
 not resolve, refuses connections, its TLS cannot be verified…: explained in Czech).
@@ -28,7 +28,7 @@ def parse_url(spec: str | None) -> str:
     text = (spec or "").strip()
     if not text:
         raise CheckerError("Chybí adresa webu.", "Zadejte ji parametrem --target, např. "
-                           "`python -m checkers web --target https://jmeno.svs.gyarab.cz`.")
+                           "`./kurz web --target https://jmeno.svs.gyarab.cz`.")
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)

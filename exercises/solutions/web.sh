@@ -1,5 +1,5 @@
 #!/bin/bash
-# Bonus „web“: jak vypadá správně nasazený živý web, který projde `python -m checkers web`.
+# Bonus „web“: jak vypadá správně nasazený živý web, který projde `./kurz web`.
 #
 # Na SVS to zařídí solutions/svs.sh (Caddy dělá HTTPS sám), v App Engine solutions/appengine.sh.
 # Tento skript je totéž pro vlastní server s Debianem, NGINX a certifikátem od Let's Encrypt –
@@ -70,4 +70,4 @@ CSRF_COOKIE_SECURE = True
 PY
 fi
 systemctl restart gunicorn
-echo "==> Hotovo. Ověřte: python -m checkers web --target https://$DOMAIN"
+echo "==> Hotovo. Ověřte: ./kurz web --target https://$DOMAIN"

@@ -141,7 +141,7 @@ def test_exercise_shows_course_data_and_hints_reveal_one_at_a_time(page, html_di
     block = page.locator("section#cviceni-step3")
     assert step.title in block.locator(".course-exercise-title").inner_text()
     assert block.locator(".course-exercise-points").inner_text() == "2 body"
-    assert "python -m checkers step3" in block.locator(".course-exercise-check pre").inner_text()
+    assert "./kurz step3" in block.locator(".course-exercise-check pre").inner_text()
     assert block.locator(".course-badge").inner_text().startswith("○ zatím neověřeno")
 
     hints = block.locator(".course-hint")
@@ -196,7 +196,7 @@ def projects(tmp_path_factory):
 
 
 def run_checker(project: Path, step: str, home: Path, html_dir: Path) -> str:
-    """`python -m checkers --target local --project P --json STEP`, as a student runs it; the step's status."""
+    """`./kurz --target local --project P --json STEP`, as a student runs it; the step's status."""
     env = {**os.environ, "CHECKERS_HOME": str(home), "CHECKERS_BOOK_HTML": str(html_dir)}
     proc = subprocess.run([sys.executable, "-m", "checkers", "--target", "local", "--project", str(project), "--json",
                            step], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)

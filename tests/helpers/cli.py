@@ -1,4 +1,4 @@
-"""Run the real CLI (`python -m checkers`) in a subprocess, as a student would."""
+"""Run the real CLI (`./kurz`) in a subprocess, as a student would."""
 
 from __future__ import annotations
 

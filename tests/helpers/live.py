@@ -1,4 +1,4 @@
-"""Running `python -m checkers web` against servers on loopback, and reading its answer."""
+"""Running `./kurz web` against servers on loopback, and reading its answer."""
 
 from __future__ import annotations
 

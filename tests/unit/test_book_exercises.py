@@ -136,7 +136,7 @@ def test_extension_renders_every_step_from_the_course_data():
         ex = data[entry["id"]]
         assert ex.title == entry["title"] and ex.points == entry["points"]
         assert list(ex.hints) == entry["hints"] and ex.hints, f"{ex.id} has no hints"
-        assert ex.command == entry.get("command", f"python -m checkers {ex.id}")
+        assert ex.command == entry.get("command", f"./kurz {ex.id}")
     course = load_course()
     required = getattr(course, "required_steps", course.steps)
     assert module.course_totals() == (course.total_points, len(required))  # as checkers/session.py

@@ -77,7 +77,7 @@
     clear(el);
     el.appendChild(span("course-badge-state", info.text));
     if (state === "unknown") {
-      el.title = "Tento krok jste ještě neověřili. Spusťte: python -m checkers " + stepId;
+      el.title = "Tento krok jste ještě neověřili. Spusťte: ./kurz " + stepId;
       return;
     }
     var max = record.max_points != null ? record.max_points : Number(el.getAttribute("data-max-points"));
