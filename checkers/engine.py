@@ -55,18 +55,18 @@ class Evaluator:
             if prerequisite.status is Status.PASSED:
                 continue
             if prerequisite.status is Status.FAILED and required not in shown:
-                if prerequisite.reason == "prerequisite":  # name the root cause, not the chain
-                    outcome = Outcome(Status.FAILED, "prerequisite", dict(prerequisite.seen))
-                else:
-                    outcome = Outcome(Status.FAILED, "prerequisite", {
-                        "prerequisite": prerequisite.title, "prerequisite_message": prerequisite.message,
-                        "prerequisite_step": self._step_label(required), "prerequisite_hint": prerequisite.hint})
+                # Broken in another step: this step's own state cannot be judged, and it is not
+                # blamed for it. Its line names that step, what failed there and what to do.
+                outcome = Outcome(Status.UNVERIFIED, "prerequisite_failed", {
+                    "prerequisite": prerequisite.title, "prerequisite_message": prerequisite.message,
+                    "prerequisite_step": self._step_label(required), "prerequisite_hint": prerequisite.hint})
             elif prerequisite.status in (Status.FAILED, Status.SKIPPED):
                 outcome = Outcome(Status.SKIPPED, "requires", {"prerequisite": prerequisite.title})
             elif prerequisite.status is Status.ADVICE:
                 continue  # a recommendation is no prerequisite
-            elif prerequisite.status is Status.UNVERIFIED and prerequisite.reason == "prerequisite":
-                outcome = Outcome(Status.UNVERIFIED, "prerequisite", dict(prerequisite.seen))  # name the root only
+            elif prerequisite.status is Status.UNVERIFIED and prerequisite.reason in ("prerequisite",
+                                                                                       "prerequisite_failed"):
+                outcome = Outcome(Status.UNVERIFIED, prerequisite.reason, dict(prerequisite.seen))  # the root only
             else:  # what this check builds on could not be verified: neither can this one
                 outcome = Outcome(Status.UNVERIFIED, "prerequisite", {
                     "prerequisite": prerequisite.title, "prerequisite_message": prerequisite.message})
@@ -100,11 +100,11 @@ class Evaluator:
             message = fill(pick(texts, common, kind, outcome.reason), outcome.seen)
             if outcome.status is Status.PASSED:
                 hint = ""
+            elif outcome.reason == "prerequisite_failed":  # what to do is what the other step says
+                hint = outcome.seen.get("prerequisite_hint", "")
             elif outcome.status in (Status.ERROR, Status.UNVERIFIED):  # not the student's to fix: a specific hint only
                 hint = fill(texts.get(f"hint_{outcome.reason}") or common.get(f"hint_{outcome.reason}", ""),
                             outcome.seen)
-            elif outcome.reason == "prerequisite" and outcome.status is Status.FAILED:
-                hint = outcome.seen.get("prerequisite_hint", "")
             else:
                 hint = fill(pick(texts, common, "hint", outcome.reason), outcome.seen)
         return Result(check_id, outcome.status, title, message, hint, step.id if step else None,
@@ -112,10 +112,10 @@ class Evaluator:
 
 
 def exit_code(results: list[Result]) -> ExitCode:
-    """0 all passed (advice does not count); 1 something to fix (a failure, or a skip behind one);
-    2 only what could not be verified remains."""
+    """0 all passed (advice does not count); 1 something to fix (a failure, a skip behind one, or a
+    check waiting for another step's failure); 2 only what could not be verified remains."""
     statuses = {r.status for r in results}
-    if Status.FAILED in statuses:
+    if Status.FAILED in statuses or any(r.reason == "prerequisite_failed" for r in results):
         return ExitCode.TO_FIX
     if statuses & {Status.ERROR, Status.UNVERIFIED}:
         return ExitCode.CANNOT_CHECK

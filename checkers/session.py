@@ -23,14 +23,15 @@ class StepRun:
 
     @property
     def status(self) -> str:
-        """failed (something required is not met) · error (a check of ours crashed) · unverified
-        (evidence missing, nothing failed) · passed (advice never stands in the way)."""
+        """failed (something this step requires is not met) · error (a check of ours crashed) ·
+        unverified (evidence missing, or blocked by another step's failure; nothing here failed) ·
+        passed (advice never stands in the way)."""
         statuses = {r.status for r in self.results}
-        if Status.FAILED in statuses or Status.SKIPPED in statuses:
+        if Status.FAILED in statuses:
             return "failed"
         if Status.ERROR in statuses:
             return "error"
-        if Status.UNVERIFIED in statuses:
+        if statuses & {Status.UNVERIFIED, Status.SKIPPED}:  # a skip without a failure here: blocked elsewhere
             return "unverified"
         return "passed"
 

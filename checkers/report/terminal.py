@@ -136,7 +136,13 @@ class TerminalReport:
                 self.console.print(f"[dim]Další krok: {following.id} – {escape(following.title)} "
                                    f"(`./kurz {following.id}`)[/dim]")
             return
-        if run.status == "unverified":
+        blockers = sorted({r.seen.get("prerequisite_step") for r in results
+                           if r.reason == "prerequisite_failed" and r.seen.get("prerequisite_step")})
+        if run.status == "unverified" and blockers:
+            self.console.print(
+                f"[bold yellow]{label} teď nejde ověřit[/bold yellow], dokud nebude v pořádku {', '.join(blockers)} "
+                f"(co tam chybí, je výše u „?“). Tenhle krok sám chybu nemá; {passed_of(passed, len(results))}.")
+        elif run.status == "unverified":
             missing = count(results, Status.UNVERIFIED)
             self.console.print(
                 f"[bold yellow]{label} teď nejde celý ověřit[/bold yellow] – "

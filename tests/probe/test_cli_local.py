@@ -141,12 +141,16 @@ def test_check_deploy(tmp_path, checkers_home):
     assert silenced.statuses()["deploy.E002"] == "failed"
 
 
-def test_settings_that_raise_fail_the_affected_checks_with_the_last_line(tmp_path, checkers_home):
+def test_settings_that_raise_block_the_affected_checks_with_the_last_line(tmp_path, checkers_home):
+    """Step 1 itself is not wrong when the settings do not load: it cannot be verified until step 0
+    is fixed, and its line says so with the settings' own error (exit 1: something to fix)."""
     project = make_django_project(tmp_path / "p", extra="raise RuntimeError('rozbite nastaveni')\n")
     result = check(checkers_home, project, "step1")
     assert result.rc == 1
-    assert result.statuses() == {"django.E001": "failed"}
+    assert result.statuses() == {"django.E001": "unverified"}
     assert "RuntimeError: rozbite nastaveni" in result.json["checks"][0]["message"]
+    assert "krok 0" in result.json["checks"][0]["message"]
+    assert result.json["steps"][0]["status"] == "unverified"
 
 
 def test_project_option_pointing_to_no_django_project_is_a_clear_error(tmp_path, checkers_home):

@@ -265,3 +265,20 @@ def test_an_unverified_chain_names_its_root_once(facts):
     result = {r.id: r for r in evaluate(facts, COURSE, [COURSE.step("step8")])[0].results}["gunicorn.E003"]
     assert result.status is Status.UNVERIFIED
     assert result.message.count("nejde ověřit") == 1 and "gunicorn.service" in result.message
+
+
+def test_a_step_blocked_by_another_steps_failure_is_not_failed(facts):
+    from checkers.session import evaluate
+
+    facts["systemd"]["units"]["nginx.service"].update(active_state="inactive", sub_state="dead")
+    facts["processes"] = [p for p in facts["processes"] if "nginx" not in p["argv"][0]]
+    facts["http"]["web"] = None
+    alone = evaluate(facts, COURSE, [COURSE.step("step8")])[0]
+    assert alone.status == "unverified"
+    blocked = {r.id: r for r in alone.results}["gunicorn.E003"]
+    assert blocked.reason == "prerequisite_failed" and "krok 7" in blocked.message and blocked.hint
+    together = {run.step.id: run.status for run in evaluate(facts, COURSE, [COURSE.step("step7"), COURSE.step("step8")])}
+    assert together == {"step7": "failed", "step8": "unverified"}
+    from checkers.engine import exit_code
+
+    assert int(exit_code(alone.results)) == 1  # something to fix, in step 7
