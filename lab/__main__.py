@@ -45,7 +45,7 @@ def _cmd_up(args) -> int:
         print(f"Stroj už běží (PID {vm.pid}). Web: http://127.0.0.1:{vm.http_port}/  SSH: ./kurz lab ssh")
         return 0
     ensure_image(install_deps=args.install_deps)
-    print("Startuji kurzovní stroj (bez hardwarové virtualizace to trvá asi půl minuty) …", flush=True)
+    print("Startuji kurzový stroj (bez hardwarové virtualizace to trvá asi půl minuty) …", flush=True)
     vm.start(timeout=args.timeout)
     state = vm.wait_ready(timeout=60)
     accel = "KVM" if vm.accel == "kvm" else "softwarová emulace (TCG)"
@@ -111,23 +111,49 @@ def _cmd_clean(args) -> int:
     return 0
 
 
+class _CzechHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "použití: " if prefix is None else prefix)
+
+
+class _CzechParser(argparse.ArgumentParser):
+    """argparse with Czech headings, help and errors (its own strings are English)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _CzechHelp)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "příkazy a argumenty"
+        self._optionals.title = "volby"
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = "vypíše tuto nápovědu"
+
+    def error(self, message: str):
+        for old, new in (("the following arguments are required", "chybí povinný argument"),
+                         ("unrecognized arguments", "neznámé parametry"), ("invalid choice", "neplatná volba"),
+                         ("choose from", "možnosti"), ("argument ", "parametr "), ("expected one argument", "chybí hodnota"),
+                         ("invalid int value", "není celé číslo"), ("invalid float value", "není číslo")):
+            message = message.replace(old, new)
+        self.exit(2, f"Chyba: {message}\nNápovědu vypíše `{self.prog} --help`.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="./kurz lab", description="Kurzovní virtuální stroj bez Vagrantu (QEMU).")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = _CzechParser(prog="./kurz lab", description="Kurzový virtuální stroj bez Vagrantu (QEMU).")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=_CzechParser, metavar="PŘÍKAZ")
     b = sub.add_parser("build", help="sestaví offline obraz stroje (potřebuje root)")
     b.add_argument("--force", action="store_true", help="sestavit znovu, i když je obraz v mezipaměti")
     b.add_argument("--install-deps", action="store_true", help="nejdřív nainstalovat chybějící nástroje (apt)")
     x = sub.add_parser("box", help="zabalí obraz jako box pro Vagrant (libvirt)")
-    x.add_argument("--install-deps", action="store_true")
-    u = sub.add_parser("up", help="spustí kurzovní stroj")
+    x.add_argument("--install-deps", action="store_true", help="nejdřív nainstalovat chybějící nástroje (apt)")
+    u = sub.add_parser("up", help="spustí kurzový stroj")
     u.add_argument("--http-port", type=int, default=None, help="port pro web stroje (výchozí 8080)")
-    u.add_argument("--timeout", type=float, default=300)
-    u.add_argument("--install-deps", action="store_true")
-    d = sub.add_parser("down", help="vypne kurzovní stroj")
+    u.add_argument("--timeout", type=float, default=300, help="jak dlouho čekat na start v sekundách (výchozí 300)")
+    u.add_argument("--install-deps", action="store_true", help="nejdřív nainstalovat chybějící nástroje (apt)")
+    d = sub.add_parser("down", help="vypne kurzový stroj")
     d.add_argument("--destroy", action="store_true", help="a smaže jeho disk (začít znovu)")
     sub.add_parser("status", help="vypíše stav stroje")
     s = sub.add_parser("ssh", help="přihlásí se do stroje")
-    s.add_argument("command", nargs=argparse.REMAINDER)
+    s.add_argument("command", nargs=argparse.REMAINDER, help="příkaz, který se na stroji spustí (jinak přihlášení)")
     c = sub.add_parser("clean", help="smaže staré obrazy z mezipaměti")
     c.add_argument("--all", action="store_true", help="i stažené balíčky")
     args = p.parse_args(argv)

@@ -53,9 +53,9 @@ def vm(request) -> CourseVM:
     try:
         course_vm = start_session_vm(log=log)
     except LabError as exc:
-        pytest.fail(f"Na tomto stroji nejde spustit kurzovní VM: {exc}", pytrace=False)
+        pytest.fail(f"Na tomto stroji nejde spustit kurzový stroj: {exc}", pytrace=False)
     except OSError as exc:  # e.g. qemu binary missing, no permission
-        pytest.fail(f"Na tomto stroji nejde spustit kurzovní VM: {exc}", pytrace=False)
+        pytest.fail(f"Na tomto stroji nejde spustit kurzový stroj: {exc}", pytrace=False)
     atexit.register(course_vm.stop, graceful=False)  # last resort if teardown never runs
     try:
         yield course_vm
