@@ -51,6 +51,11 @@ class CzechArgumentParser(argparse.ArgumentParser):
                            "Nápovědu vypíše `./kurz --help`.")
 
 
+class CzechHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "použití: " if prefix is None else prefix)
+
+
 def translate_argparse(message: str) -> str:
     replacements = (("unrecognized arguments", "neznámé parametry"), ("expected one argument", "chybí hodnota"),
                     ("argument ", "parametr "), ("invalid choice", "neplatná volba"), ("choose from", "možnosti"),
@@ -62,7 +67,7 @@ def translate_argparse(message: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = CzechArgumentParser(prog="./kurz", usage=USAGE, description=DESCRIPTION,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter, add_help=False)
+                                 formatter_class=CzechHelpFormatter, add_help=False)
     parser._positionals.title = "argumenty"
     parser._optionals.title = "volby"
     parser.add_argument("-h", "--help", action="help", help="vypíše tuto nápovědu")
