@@ -18,6 +18,11 @@ title, points, the exact checker command, a status badge, the tiered hints
 
 render the course progress bar and the table of all steps with their badges.
 
+A passed exercise offers a link to the next one (course order); a chapter whose front matter
+has `estimated_minutes: N` shows the estimated time under its title; the first use of a
+glossary term on a page (GLOSSARY_FORMS, any listed word form) links to its entry on the
+glossary page (slovnicek.md).
+
 The badges and bars are filled in the browser by _static/course.js from
 `window.COURSE_PROGRESS`, which lives in <html>/_static/progress.js. The checker
 rewrites that file after every run (no rebuild); this extension writes it at the
@@ -26,6 +31,7 @@ end of every build through checkers.progress, so a clean rebuild restores it.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TYPE_CHECKING
 from pathlib import Path
@@ -88,6 +94,12 @@ def hints_cs(n: int) -> str:
     from checkers.texts import plural
 
     return plural(n, "nápověda", "nápovědy", "nápověd")
+
+
+def minutes_cs(n: int) -> str:
+    from checkers.texts import plural
+
+    return plural(n, "minuta", "minuty", "minut")
 
 
 def anchor(step_id: str) -> str:
@@ -187,6 +199,7 @@ class ExerciseDirective(SphinxDirective):
         status = element("div", ["course-exercise-status"])
         status += badge(step_id, step.points)
         status += element("div", ["course-failed"], {"step": step_id}, hidden_attr=True)
+        status += self._next(step_id, exercises)
         root += status
 
         body = element("div", ["course-exercise-body"])
@@ -204,6 +217,23 @@ class ExerciseDirective(SphinxDirective):
             root += self._hints(step)
         root += self._solution(step)
         return [root]
+
+    @staticmethod
+    def _next(step_id: str, exercises: dict) -> course_element:
+        """The link to the following exercise in course order, shown by course.js once this one passed."""
+        order = list(exercises)
+        following = exercises[order[order.index(step_id) + 1]] if order.index(step_id) + 1 < len(order) else None
+        box = element("div", ["course-next"], {"step": step_id}, hidden_attr=True)
+        text = nodes.paragraph()
+        box += text
+        if following is None:
+            text += nodes.Text("Splněno! Tohle bylo poslední cvičení kurzu.")
+            return box
+        text += nodes.Text("Splněno! Pokračujte dalším cvičením: ")
+        link = course_link(docname=following.section, anchor=anchor(following.id))
+        link += nodes.Text(following.title + " →")
+        text += link
+        return box
 
     def _hints(self, step: Step) -> course_element:
         total = len(step.hints)
@@ -373,6 +403,150 @@ def _resolve_links(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         link.replace_self(ref)
 
 
+# --------------------------------------------------------------------------- estimated time
+
+
+def estimated_minutes(metadata: dict) -> int | None:
+    """The chapter's `estimated_minutes` front matter as a positive int (None when absent or bad)."""
+    value = metadata.get("estimated_minutes")
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return minutes if minutes > 0 else None
+
+
+def _estimated_time(app: Sphinx, doctree: nodes.document) -> None:
+    docname = app.env.docname
+    raw = app.env.metadata.get(docname, {}).get("estimated_minutes")
+    minutes = estimated_minutes(app.env.metadata.get(docname, {}))
+    if raw is not None and minutes is None:
+        logger.warning("estimated_minutes musí být kladné celé číslo minut, ne %r.", raw,
+                       location=docname, type="course", subtype="time")
+    section = doctree.next_node(nodes.section)
+    if minutes is None or section is None or not isinstance(section[0], nodes.title):
+        return
+    note = nodes.paragraph(classes=["course-time"])
+    note += nodes.Text(f"⏱ Odhadovaný čas: asi {minutes_cs(minutes)}")
+    section.insert(1, note)
+
+
+# --------------------------------------------------------------------------- glossary links
+
+GLOSSARY_DOC = "slovnicek"
+# Glossary term (exactly as on slovnicek.md) -> the Czech word forms that count as a use of it.
+GLOSSARY_FORMS: dict[str, tuple[str, ...]] = {
+    "reverzní proxy": ("reverzní proxy", "reverzní proxy serveru"),
+    "soket": ("soket", "soketu", "soketem", "sokety", "soketů", "soketech"),
+    "démon": ("démon", "démona", "démonem", "démoni", "démonů"),
+    "worker": ("worker", "workeru", "workerem", "workery", "workerů", "workerech"),
+    "aplikační server": ("aplikační server", "aplikačního serveru", "aplikačním serveru", "aplikační servery"),
+    "WSGI": ("WSGI",),
+    "ladicí režim": ("ladicí režim", "ladicího režimu", "ladicím režimu", "ladicí režimy"),
+    "statické soubory": ("statické soubory", "statických souborů", "statickými soubory", "statickým souborům"),
+    "služba systemd": ("služba systemd", "služby systemd", "službu systemd", "službou systemd", "službě systemd"),
+    "virtuální prostředí": ("virtuální prostředí", "virtuálního prostředí", "virtuálním prostředí"),
+    "port": ("port", "portu", "portem", "porty", "portů"),
+    "role": ("role PostgreSQL", "roli PostgreSQL", "rolí PostgreSQL"),
+}
+# Text inside these is never linked: code, existing links, headings, raw HTML, the exercise chrome.
+_NO_LINK_INSIDE = (nodes.literal, nodes.literal_block, nodes.reference, nodes.title, nodes.raw,
+                   nodes.FixedTextElement, nodes.Inline)
+
+
+def glossary_pattern(forms: dict[str, tuple[str, ...]] = GLOSSARY_FORMS) -> re.Pattern:
+    by_length = sorted({form: term for term, fs in forms.items() for form in fs}.items(), key=lambda kv: -len(kv[0]))
+    alternatives = "|".join(f"(?P<t{i}>{re.escape(form)})" for i, (form, _) in enumerate(by_length))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+def _pattern_terms(forms: dict[str, tuple[str, ...]] = GLOSSARY_FORMS) -> list[str]:
+    return [term for _, term in sorted({f: t for t, fs in forms.items() for f in fs}.items(), key=lambda kv: -len(kv[0]))]
+
+
+def _linkable(node: nodes.Text) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, _NO_LINK_INSIDE) and not isinstance(parent, (nodes.strong, nodes.emphasis)):
+            return False
+        if isinstance(parent, course_element) and "course-exercise-head" in parent.get("classes", []):
+            return False
+        parent = parent.parent
+    return True
+
+
+def link_glossary_terms(doctree: nodes.Node, targets: dict[str, tuple[str, str]],
+                        forms: dict[str, tuple[str, ...]] = GLOSSARY_FORMS) -> list[str]:
+    """Link the first use of each term in `doctree` to targets[term] = (uri, title); returns the
+    terms linked, in order. Code, links and headings are left alone; later uses stay plain text."""
+    pattern = glossary_pattern(forms)
+    terms = _pattern_terms(forms)
+    linked: list[str] = []
+    for text in list(doctree.findall(nodes.Text)):
+        if len(linked) == len(targets) or not _linkable(text):
+            continue
+        source = str(text)
+        pieces: list[nodes.Node] = []
+        position = 0
+        for match in pattern.finditer(source):
+            term = terms[int(match.lastgroup[1:])]
+            if term in linked or term not in targets:
+                continue
+            uri, title = targets[term]
+            pieces.append(nodes.Text(source[position:match.start()]))
+            ref = nodes.reference("", "", refuri=uri, internal=True, classes=["course-term"], reftitle=title)
+            ref += nodes.Text(match.group(0))
+            pieces.append(ref)
+            position = match.end()
+            linked.append(term)
+        if pieces:
+            pieces.append(nodes.Text(source[position:]))
+            text.parent.replace(text, [p for p in pieces if not (isinstance(p, nodes.Text) and not str(p))])
+    return linked
+
+
+def _glossary_targets(app: Sphinx, docname: str) -> dict[str, tuple[str, str]]:
+    std = app.env.get_domain("std")
+    definitions = getattr(app, "course_glossary_definitions", None)
+    if definitions is None:
+        definitions = {}
+        if GLOSSARY_DOC in app.env.all_docs:
+            for item in app.env.get_doctree(GLOSSARY_DOC).findall(nodes.definition_list_item):
+                term = item.next_node(nodes.term)
+                definition = item.next_node(nodes.definition)
+                if term is not None and definition is not None:
+                    text = " ".join(definition.astext().split())
+                    first = text.split(". ")[0].rstrip(".") + "."
+                    definitions[term.astext().strip().lower()] = first
+        app.course_glossary_definitions = definitions
+    targets = {}
+    for term in GLOSSARY_FORMS:
+        found = std._terms.get(term.lower())
+        if found is None:
+            continue
+        doc, labelid = found
+        uri = app.builder.get_relative_uri(docname, doc) + "#" + labelid
+        targets[term] = (uri, definitions.get(term.lower(), ""))
+    return targets
+
+
+def _link_glossary(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "html" or docname == GLOSSARY_DOC:
+        return
+    targets = _glossary_targets(app, docname)
+    if targets:
+        link_glossary_terms(doctree, targets)
+
+
+def _check_glossary(app: Sphinx, env) -> None:
+    if GLOSSARY_DOC not in env.found_docs:
+        return
+    missing = [t for t in GLOSSARY_FORMS if t.lower() not in env.get_domain("std")._terms]
+    if missing:
+        logger.warning("Ve slovníčku (%s) chybí pojmy: %s", GLOSSARY_DOC, ", ".join(missing),
+                       type="course", subtype="glossary")
+
+
 def _build_finished(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -410,6 +584,9 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-purge-doc", _purge_doc)
     app.connect("env-merge-info", _merge_info)
     app.connect("env-check-consistency", _check_consistency)
+    app.connect("doctree-read", _estimated_time)
+    app.connect("env-check-consistency", _check_glossary)
+    app.connect("doctree-resolved", _link_glossary)
     app.connect("doctree-resolved", _resolve_links)
     app.connect("build-finished", _build_finished)
     app.add_js_file("course.js")

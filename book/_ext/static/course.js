@@ -5,14 +5,17 @@
  * the book build; format owned by checkers/progress.py). It is loaded with a
  * <script src> because fetch() of a local file fails over file://, and with
  * `?t=<now>` so a browser never shows a cached copy over http.
- * The page reloads the data whenever it gets focus again, so after running the
- * checker in a terminal, coming back to the browser is enough.
+ * An open page re-reads the data every POLL_MS (a new <script> element each time; over
+ * file:// nothing else can notice a changed file) and whenever it gets focus again, so a
+ * checker run shows up within seconds without a reload. It re-renders only when the data
+ * changed.
  */
 (function () {
   "use strict";
 
   document.documentElement.classList.add("course-js");
 
+  var POLL_MS = 2000;
   var ownScript = document.currentScript;
   var staticBase = ownScript && ownScript.src ? ownScript.src.replace(/course\.js(\?.*)?$/, "") : "_static/";
 
@@ -97,6 +100,11 @@
     el.setAttribute("data-advice", String(advice));
     el.title = TITLES[state] ||
       "Výsledek posledního ověření" + (record.target ? " (cíl: " + record.target + ")" : "");
+  }
+
+  /* The exercise block's "next exercise" link (built by course_book.py) shows once the step passed. */
+  function renderNext(el, record) {
+    el.hidden = !(record && record.status === "passed");
   }
 
   function renderFailed(el, record) {
@@ -201,6 +209,9 @@
     document.querySelectorAll(".course-failed[data-step]").forEach(function (el) {
       renderFailed(el, steps[el.getAttribute("data-step")] || null);
     });
+    document.querySelectorAll(".course-next[data-step]").forEach(function (el) {
+      renderNext(el, steps[el.getAttribute("data-step")] || null);
+    });
     var side = data ? sidebarBar() : null;
     document.querySelectorAll(".course-progress").forEach(function (el) {
       renderBar(el, data);
@@ -213,6 +224,18 @@
   }
 
   var loading = false;
+  var lastData; // JSON of the data rendered last (undefined: nothing rendered yet)
+  var loads = 0;
+
+  /* Render only what changed since the last load (polling must not flicker or reset the page). */
+  function renderIfChanged() {
+    loads += 1;
+    document.documentElement.setAttribute("data-course-progress-loads", String(loads));
+    var json = JSON.stringify(window.COURSE_PROGRESS || null);
+    if (json === lastData) return;
+    lastData = json;
+    render();
+  }
 
   /* (Re)load _static/progress.js and render; a missing file renders "not checked yet". */
   function loadProgress() {
@@ -230,7 +253,7 @@
     s.src = staticBase + "progress.js?t=" + Date.now();
     s.onload = s.onerror = function () {
       loading = false;
-      render();
+      renderIfChanged();
     };
     document.head.appendChild(s);
   }
@@ -330,13 +353,121 @@
 
   czechCopyButton();
 
-  window.CourseBook = { reload: loadProgress, render: render, formatTime: formatTime, plural: plural };
+  // ------------------------------------------------------------------ diagrams on small screens
+
+  var MIN_TEXT_PX = 10;
+
+  /* The smallest text of a drawn diagram, in CSS pixels as it is shown now. */
+  function diagramTextPx(svg) {
+    var box = svg.viewBox && svg.viewBox.baseVal;
+    var width = svg.getBoundingClientRect().width;
+    if (!box || !box.width || !width) return 0;
+    var px = 16;
+    var label = svg.querySelector(".nodeLabel, .edgeLabel, text");
+    if (label) px = parseFloat(getComputedStyle(label).fontSize) || px;
+    return px * (width / box.width);
+  }
+
+  function markShrunk(pre) {
+    var svg = pre.querySelector("svg");
+    if (!svg) return;
+    var shrunk = diagramTextPx(svg) < MIN_TEXT_PX;
+    pre.classList.toggle("course-diagram-shrunk", shrunk);
+    pre.setAttribute("data-text-px", diagramTextPx(svg).toFixed(1));
+  }
+
+  function diagramTitle(pre) {
+    var title = pre.querySelector("svg title");
+    return title && title.textContent.trim() ? title.textContent.trim() : "Diagram";
+  }
+
+  var openDiagram = null;
+
+  function closeDiagram() {
+    if (!openDiagram) return;
+    var svg = openDiagram.svg;
+    svg.setAttribute("style", openDiagram.style);
+    if (openDiagram.width != null) svg.setAttribute("width", openDiagram.width);
+    else svg.removeAttribute("width");
+    openDiagram.pre.appendChild(svg);
+    openDiagram.overlay.parentNode.removeChild(openDiagram.overlay);
+    document.documentElement.classList.remove("course-diagram-open");
+    var back = openDiagram.button;
+    openDiagram = null;
+    markShrunk(back.previousElementSibling);
+    back.focus();
+  }
+
+  /* The diagram's own SVG moves into a full-screen overlay at its natural size (ids stay unique). */
+  function showDiagram(pre, button) {
+    var svg = pre.querySelector("svg");
+    if (!svg || openDiagram) return;
+    var box = svg.viewBox.baseVal;
+    var overlay = document.createElement("div");
+    overlay.className = "course-diagram-overlay";
+    overlay.setAttribute("role", "dialog");
+    overlay.setAttribute("aria-modal", "true");
+    overlay.setAttribute("aria-label", "Diagram v plné velikosti: " + diagramTitle(pre));
+    var bar = document.createElement("div");
+    bar.className = "course-diagram-overlay-bar";
+    bar.appendChild(span("course-diagram-overlay-title", diagramTitle(pre)));
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "course-diagram-overlay-close";
+    close.textContent = "Zavřít ✕";
+    close.addEventListener("click", closeDiagram);
+    bar.appendChild(close);
+    var body = document.createElement("div");
+    body.className = "course-diagram-overlay-body";
+    overlay.appendChild(bar);
+    overlay.appendChild(body);
+    openDiagram = { pre: pre, svg: svg, button: button, overlay: overlay,
+                    style: svg.getAttribute("style") || "", width: svg.getAttribute("width") };
+    svg.setAttribute("width", String(Math.ceil(box.width)));
+    svg.style.maxWidth = "none";
+    body.appendChild(svg);
+    document.body.appendChild(overlay);
+    document.documentElement.classList.add("course-diagram-open");
+    close.focus();
+  }
+
+  function setupDiagrams() {
+    document.querySelectorAll("pre.mermaid").forEach(function (pre) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "course-diagram-zoom";
+      button.textContent = "Zobrazit diagram v plné velikosti";
+      pre.parentNode.insertBefore(button, pre.nextSibling);
+      button.addEventListener("click", function () { showDiagram(pre, button); });
+      pre.addEventListener("click", function () {
+        if (pre.classList.contains("course-diagram-shrunk")) showDiagram(pre, button);
+      });
+      // mermaid draws later (asynchronously): measure once the SVG is there.
+      new MutationObserver(function () { markShrunk(pre); }).observe(pre, { childList: true });
+      markShrunk(pre);
+    });
+    window.addEventListener("resize", function () {
+      document.querySelectorAll("pre.mermaid").forEach(markShrunk);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeDiagram();
+    });
+  }
+
+  window.CourseBook = { reload: loadProgress, render: render, formatTime: formatTime, plural: plural,
+                        diagramTextPx: diagramTextPx };
 
   document.addEventListener("DOMContentLoaded", function () {
     fixTranslations();
     translateLabels();
     setupHints();
+    setupDiagrams();
+    var top = document.getElementById("pst-back-to-top");
+    if (top) top.setAttribute("aria-label", "Zpět na začátek");
     loadProgress();
+    window.setInterval(function () {
+      if (document.visibilityState !== "hidden") loadProgress();
+    }, POLL_MS);
   });
   window.addEventListener("focus", loadProgress);
   document.addEventListener("visibilitychange", function () {
