@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.service import app_unit, stability
-from checkers.checks.webfacts import (describe_endpoint, error_log_lines, is_django, last_matching, listeners,
-                                      status_text, upstream, web)
+from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
+                                      listeners, status_text, upstream, web)
 from checkers.facts import dig
 
 CONNECT_REASONS = {2: "no_socket", 111: "refused", 13: "denied"}
@@ -43,7 +43,7 @@ def service_down(facts: dict):
 
 
 def serves_app(facts: dict):
-    endpoint = upstream(facts)
+    endpoint = app_endpoint(facts)
     if endpoint is None:
         return failed("no_proxy_pass")
     where = describe_endpoint(endpoint)
@@ -64,11 +64,17 @@ def serves_app(facts: dict):
 
 
 def proxy_reaches_app(facts: dict):
+    """Behaviour first: Django answering through nginx is proof (the files may say otherwise, e.g.
+    an invalid edit nginx has not loaded)."""
     home = web(facts, "home")
     if not home:
         return failed("no_port80")
     if home.get("status") is None:
         return failed("no_answer", status=status_text(home))
+    if is_django(home):
+        return passed(status=status_text(home))
+    if upstream(facts) is None:
+        return failed("no_proxy_pass")
     if "nginx_welcome" in home.get("markers", []):
         return failed("welcome_page")
     if home["status"] in (502, 503, 504):
@@ -85,5 +91,5 @@ def proxy_reaches_app(facts: dict):
 CHECKS = (
     Check("gunicorn.E001", installed, requires=("project.E002",)),
     Check("gunicorn.E002", serves_app, requires=("gunicorn.E001", "nginx.E005")),
-    Check("gunicorn.E003", proxy_reaches_app, requires=("gunicorn.E002", "nginx.E002")),
+    Check("gunicorn.E003", proxy_reaches_app, requires=("gunicorn.E002", "nginx.E002", "nginx.E006")),
 )

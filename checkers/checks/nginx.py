@@ -106,10 +106,14 @@ def _served(facts: dict, name: str, url_prefix_key: str, expect_css: bool):
         return None
     host = site_host(facts)
     if response.get("status") != 200:
-        server, _ = chosen_server(facts)
-        location = nginx_conf.select_location(server, response["path"])
-        path = nginx_conf.file_for(server, location, response["path"]) or "?"
         log = last_matching(error_log_lines(facts), response["path"].rsplit("/", 1)[-1])
+        opened = OPENED_PATH.search(log or "")
+        if opened:  # what the running nginx really opened (its files may say otherwise until a reload)
+            path = opened.group(1)
+        else:
+            server, _ = chosen_server(facts)
+            location = nginx_conf.select_location(server, response["path"])
+            path = nginx_conf.file_for(server, location, response["path"]) or "?"
         reason = {404: "not_found", 403: "forbidden"}.get(response.get("status"), "status")
         return failed(reason, url=response["path"], status=status_text(response), path=path,
                       log=log or "v error.log není nic k této adrese", host=host)
@@ -141,6 +145,7 @@ def media_served(facts: dict):
     return outcome
 
 
+OPENED_PATH = re.compile(r'open\(\) "([^"]+)" failed')
 NOT_FOUND_LINE = re.compile(r'open\(\) "([^"]+)" failed \(2: No such file or directory\)')
 
 

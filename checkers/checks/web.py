@@ -1,5 +1,8 @@
 """Step 11: the whole way, through nginx as a browser would – the app's home page, a clean 404,
-a 400 for a foreign Host, a linked static file, an uploaded media file, the admin login with CSRF."""
+a 400 for a foreign Host, a linked static file, an uploaded media file, the admin login with CSRF.
+
+Everything past the home page waits for it: when the home page does not work, its cause is the one
+red line, not four more pages failing the same way."""
 
 from __future__ import annotations
 
@@ -116,9 +119,9 @@ def admin_login(facts: dict):
 CHECKS = (
     Check("web.E001", answers),
     Check("web.E002", home_page, requires=("web.E001",)),
-    Check("web.E003", clean_404, requires=("web.E001",)),
-    Check("web.E004", foreign_host_rejected, requires=("web.E001",)),
+    Check("web.E003", clean_404, requires=("web.E002",)),
+    Check("web.E004", foreign_host_rejected, requires=("web.E002",)),
     Check("web.E005", linked_static, requires=("web.E002",)),
-    Check("web.E006", media_file, requires=("web.E001",)),
-    Check("web.E007", admin_login, requires=("web.E001",)),
+    Check("web.E006", media_file, requires=("web.E002",)),
+    Check("web.E007", admin_login, requires=("web.E002",)),
 )

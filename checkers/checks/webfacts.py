@@ -29,11 +29,15 @@ def chosen_server(facts: dict):
 
 
 def upstream(facts: dict):
-    server, _ = chosen_server(facts)
-    location = nginx_conf.select_location(server, "/")
-    if not location or not location.get("proxy_pass"):
-        return None
-    return nginx_conf.parse_upstream(location["proxy_pass"], nginx_config(facts).get("upstreams", {}))
+    """Where nginx sends the app's requests (the picked server's `location /`, else the student's own
+    server's), or None when no proxy_pass is to be found."""
+    return nginx_conf.app_proxy_pass(nginx_config(facts), site_host(facts))
+
+
+def app_endpoint(facts: dict):
+    """Where the probe asked the app server itself: nginx's upstream, or gunicorn's own bind when
+    nginx sends the app's requests nowhere."""
+    return dig(facts, "http.upstream.endpoint") or upstream(facts)
 
 
 def describe_endpoint(endpoint: dict | None) -> str:

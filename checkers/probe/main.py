@@ -26,6 +26,7 @@ from checkers.probe.systemd import SystemdFacts, is_secret_name, resample, unit_
 SCHEMA = 1
 PROBE_VERSION = "1"
 MASK = "«skryto»"
+FAILED_RC = 70  # the probe failed itself (checkers.probe_bundle.PROBE_FAILED_RC)
 
 
 class Probe:
@@ -76,12 +77,13 @@ class Probe:
             for key, value in app.get("_env", {}).items():
                 if is_secret_name(key) and value:
                     self.scrub.add(value)
+            self.add_project_secrets(app)
             facts["app"] = app  # "_env" (values!) is dropped once Django has been inspected with it
             # The pages through nginx do not depend on Django's facts: ask for them during the
             # inspection, for the course's site host, once the journal has been read.
             early_host = choose_host(params, {})
             pages_done = pool.submit(self.collect, "http_pages", self.http_pages_after, journal_done, nginx_done,
-                                     facts["listening"], early_host)
+                                     facts["listening"], early_host, app)
             django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90),
                                          django_early) or ({}, [])
             found_pages = pages_done.result()
@@ -123,6 +125,17 @@ class Probe:
         facts["params"] = {k: v for k, v in params.items() if not k.startswith("_")}
         return mask(facts, self.scrub)
 
+    def add_project_secrets(self, app: dict) -> None:
+        """Secrets known before (or without) Django loading the settings: literals in the settings
+        sources, the project's .env files, the app's environment (also passwords in URLs). Settings
+        that fail to import, hang or crash may quote them in what the probe passes on."""
+        from checkers.probe import secret_sources
+
+        found = self.collect("project_secrets", secret_sources.project_secrets, app.get("project_dir"),
+                             app.get("settings_module")) or set()
+        self.scrub.update(found)
+        self.scrub.update(secret_sources.environment_secrets(app.get("_env") or {}))
+
     def start_inspection_early(self, systemd: SystemdFacts):
         """Start Django's inspection for the app the unit files describe, ~0.3 s before `systemctl
         show` has answered (on an emulated VM). inspect_django() keeps it only if systemd's own
@@ -151,7 +164,7 @@ class Probe:
         sockets = set()
         config = (facts.get("nginx") or {}).get("config") or {}
         host = choose_host(self.params, django)
-        upstream = app_upstream(config, host)
+        upstream = app_upstream(config, host, app)
         if upstream and upstream.get("kind") == "unix":
             sockets.add(upstream["path"])
         for bind in ((app.get("gunicorn") or {}).get("binds") or []):
@@ -188,15 +201,15 @@ class Probe:
             return {"kind": "tcp", "host": "127.0.0.1", "port": 80}
         return None
 
-    def http_pages_after(self, journal_done, nginx_done, listening, host: str) -> dict:
+    def http_pages_after(self, journal_done, nginx_done, listening, host: str, app: dict) -> dict:
         journal_done.result()
-        return self.http_pages({"nginx": nginx_done.result(), "listening": listening}, host)
+        return self.http_pages({"nginx": nginx_done.result(), "listening": listening, "app": app}, host)
 
     def http_pages(self, facts: dict, host: str) -> dict:
         from checkers.probe import http_requests
 
         config = (facts.get("nginx") or {}).get("config") or {}
-        upstream = app_upstream(config, host)
+        upstream = app_upstream(config, host, facts.get("app"))
         if not (upstream and upstream.get("kind") in ("unix", "tcp")):
             upstream = None
         listens = upstream is not None and http_requests.listens(upstream, facts.get("listening") or {})
@@ -243,12 +256,16 @@ def choose_host(params: dict, django: dict) -> str:
     return concrete[0]
 
 
-def app_upstream(config: dict, host: str):
-    server, _ = nginx_conf.select_server(config, host)
-    location = nginx_conf.select_location(server, "/")
-    if location is None or not location.get("proxy_pass"):
-        return None
-    return nginx_conf.parse_upstream(location["proxy_pass"], config.get("upstreams", {}))
+def app_upstream(config: dict, host: str, app: dict | None = None):
+    """Where the app server should answer: where nginx sends the app's requests, else (no
+    proxy_pass to be found) where gunicorn itself binds."""
+    found = nginx_conf.app_proxy_pass(config, host)
+    if found is None and app:
+        binds = (app.get("gunicorn") or {}).get("binds") or []
+        found = nginx_conf.bind_endpoint(binds[0]) if binds else None
+        if found is not None:
+            found["from"] = "bind"
+    return found
 
 
 # Assignments of secret-looking names in any text we pass on (a traceback in the journal quotes
@@ -256,6 +273,10 @@ def app_upstream(config: dict, host: str):
 SECRET_ASSIGNMENT = re.compile(
     r"""(?P<name>\b[\w]*(?:SECRET|PASSWORD|PASSWD|TOKEN)[\w]*['"]?\s*[:=]\s*)(?P<q>['"])(?P<value>[^'"\n]*)(?P=q)""",
     re.IGNORECASE)
+
+
+# A password in a URL (postgres://user:PASSWORD@host/db), wherever it is quoted.
+URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]*:)(?P<value>[^\s@'\"/]+)@")
 
 
 def mask(value, secrets: set):
@@ -268,6 +289,8 @@ def mask(value, secrets: set):
                     item = item.replace(secret, MASK)
             if "=" in item or ":" in item:
                 item = SECRET_ASSIGNMENT.sub(lambda m: m.group("name") + m.group("q") + MASK + m.group("q"), item)
+            if "://" in item:
+                item = URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", item)
             return item
         if isinstance(item, list):
             return [walk(i) for i in item]
@@ -281,12 +304,20 @@ def mask(value, secrets: set):
 def main(params: dict) -> None:
     os.environ.update({"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
     profile = params.get("profile") or "vm"
-    if profile == "vm":
-        facts = Probe(params).run()
-    else:  # bonus targets (App Engine project, SVS account): checkers/probe/profiles.py
-        from checkers.probe import profiles
+    probe = Probe(params)
+    try:
+        if profile == "vm":
+            facts = probe.run()
+        else:  # bonus targets (App Engine project, SVS account): checkers/probe/profiles.py
+            from checkers.probe import profiles
 
-        facts = profiles.run(Probe(params), profile)
+            facts = profiles.run(probe, profile)
+    except BaseException:  # noqa: BLE001  (our own failure: its traceback, with every secret seen masked)
+        import traceback
+
+        sys.stderr.write(mask(traceback.format_exc(), probe.scrub))
+        sys.stderr.flush()
+        os._exit(FAILED_RC)
     sys.stdout.write(json.dumps(facts, ensure_ascii=False, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

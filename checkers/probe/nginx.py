@@ -52,12 +52,14 @@ def newest_change(files: list) -> dict | None:
     whether nginx runs what the files say or still the configuration before a missing reload."""
     newest = None
     for path in list(files) + [SITES_ENABLED, CONF_D]:
-        try:
-            mtime = os.lstat(path).st_mtime
-        except OSError:
-            continue
-        if newest is None or mtime > newest["mtime"]:
-            newest = {"path": path, "mtime": mtime}
+        for look in (os.lstat, os.stat):  # a link itself, and the file it names (edited in sites-available)
+            try:
+                mtime = look(path).st_mtime
+            except OSError:
+                continue
+            if newest is None or mtime > newest["mtime"]:
+                shown = os.path.realpath(path) if look is os.stat else path
+                newest = {"path": shown, "mtime": mtime}
     return newest
 
 

@@ -317,3 +317,33 @@ def parse_upstream(proxy_pass: str, upstreams: dict):
         return {"kind": "unknown", "value": proxy_pass}
     return {"kind": "tcp", "host": host.strip("[]"), "port": int(port)}
 
+
+
+DEFAULT_SITE_FILES = ("/etc/nginx/sites-available/default", "/etc/nginx/sites-enabled/default")
+
+
+def app_proxy_pass(config: dict, host: str):
+    """The upstream the app's requests go to: the `location /` proxy_pass of the server nginx picks
+    for `host`, else of the student's own server (a site shadowed by the default one, or one
+    nginx does not pick for this host, still shows where the student wants the app to be)."""
+    server, _ = select_server(config, host)
+    servers = [server] + [s for s in config.get("servers", []) if s is not server
+                          and s.get("file") not in DEFAULT_SITE_FILES]
+    for candidate in servers:
+        location = select_location(candidate, "/")
+        if location is not None and location.get("proxy_pass"):
+            return parse_upstream(location["proxy_pass"], config.get("upstreams", {}))
+    return None
+
+
+def bind_endpoint(bind: str):
+    """gunicorn's `--bind` value (unix:PATH, HOST:PORT, :PORT) as an endpoint, or None."""
+    if not bind:
+        return None
+    if bind.startswith("unix:"):
+        return {"kind": "unix", "path": bind[5:]}
+    host, _, port = bind.rpartition(":")
+    if not port.isdigit():
+        return None
+    host = host.strip("[]")
+    return {"kind": "tcp", "host": "127.0.0.1" if host in ("", "0.0.0.0", "*") else host, "port": int(port)}

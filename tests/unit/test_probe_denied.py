@@ -112,3 +112,19 @@ def test_a_user_shut_out_of_the_project_directory_is_found(project):
 def test_monotonic_timestamps_become_seconds_ago():
     assert seconds_ago("5000000", 12.0) == 7.0
     assert seconds_ago("0", 12.0) is None and seconds_ago(None, 12.0) is None and seconds_ago("x", 1.0) is None
+
+
+def test_the_app_upstream_falls_back_to_the_students_own_server_and_then_to_gunicorns_bind():
+    from checkers.probe.main import app_upstream
+
+    own = {"file": "/etc/nginx/sites-enabled/my_project", "server_names": ["example.com"],
+           "listen": [{"addr": "*", "port": 80, "default_server": False}],
+           "locations": [{"path": "/", "modifier": "", "proxy_pass": "http://unix:/run/gunicorn.sock"}]}
+    default = {"file": "/etc/nginx/sites-enabled/default", "server_names": ["_"],
+               "listen": [{"addr": "*", "port": 80, "default_server": True}], "locations": [{"path": "/", "modifier": ""}]}
+    config = {"servers": [default, own], "upstreams": {}}
+    assert app_upstream(config, "127.0.0.1") == {"kind": "unix", "path": "/run/gunicorn.sock"}
+    app = {"gunicorn": {"binds": ["0.0.0.0:8000"]}}
+    assert app_upstream({"servers": [default], "upstreams": {}}, "127.0.0.1", app) == {
+        "kind": "tcp", "host": "127.0.0.1", "port": 8000, "from": "bind"}
+    assert app_upstream({"servers": [default], "upstreams": {}}, "127.0.0.1", {}) is None

@@ -282,3 +282,49 @@ def test_a_step_blocked_by_another_steps_failure_is_not_failed(facts):
     from checkers.engine import exit_code
 
     assert int(exit_code(alone.results)) == 1  # something to fix, in step 7
+
+
+# --- where the app is, when nginx's files do not say it ---------------------------------------
+
+def test_without_proxy_pass_gunicorn_is_judged_on_its_own_bind_and_the_proxy_fails(facts):
+    for server in facts["nginx"]["config"]["servers"]:
+        for location in server["locations"]:
+            location.pop("proxy_pass", None)
+    facts["http"]["upstream"]["endpoint"] = {"kind": "unix", "path": "/tmp/gunicorn.sock", "from": "bind"}
+    facts["http"]["web"]["home"].update(status=200, markers=["nginx_welcome"], django_headers=False,
+                                        headers={"server": "nginx/1.22.1"})
+    assert status_of(facts, "gunicorn.E002") == (Status.PASSED, "")
+    assert status_of(facts, "gunicorn.E003") == (Status.FAILED, "no_proxy_pass")
+
+
+def test_a_shadowed_site_still_shows_where_the_app_is(facts):
+    from tests.unit.test_checks_on_recorded_facts import _set_default_site_first
+
+    _set_default_site_first(facts)
+    facts["http"]["web"]["home"].update(status=200, markers=["nginx_welcome"], django_headers=False,
+                                        headers={"server": "nginx/1.22.1"})
+    assert status_of(facts, "nginx.E006")[0] is Status.FAILED
+    assert status_of(facts, "gunicorn.E002") == (Status.PASSED, "")
+    from checkers.session import evaluate
+
+    step8 = evaluate(facts, COURSE, [COURSE.step("step8")])[0]
+    assert step8.status == "unverified"  # blocked by step 7, not failed
+
+
+def test_django_through_nginx_is_proof_even_when_the_files_cannot_be_read(facts):
+    facts["nginx"]["config"]["servers"] = []  # an invalid edit nobody loaded: the files parse to nothing
+    facts["nginx"]["test"] = {"rc": 1, "output": "nginx: [emerg] unexpected end of file"}
+    from checkers.checks.gunicorn import proxy_reaches_app
+
+    assert proxy_reaches_app(facts).status is Status.PASSED
+
+
+def test_a_static_404_names_the_file_the_running_nginx_opened(facts):
+    facts["http"]["web"]["static_file"].update(status=404)
+    log = next(iter(facts["nginx"]["error_log"]))
+    facts["nginx"]["error_log"][log].append('2026/12/03 12:51:45 [error] 1#1: *2 open() "/srv/my_project/staticgalerie/'
+                                            'styl.css" failed (2: No such file or directory), client: 127.0.0.1')
+    from checkers.session import evaluate
+
+    result = {r.id: r for r in evaluate(facts, COURSE, [COURSE.step("step7")])[0].results}["nginx.E007"]
+    assert result.status is Status.FAILED and "NGINX ho hledal v /srv/my_project/staticgalerie/styl.css" in result.message
