@@ -391,8 +391,32 @@ def no_proxy_pass(facts: dict):
     return Finding("doctor.D021", {"file": server["file"]})
 
 
+def media_root_missing(facts: dict):
+    media = dig(facts, "django.media", {})
+    if not media.get("root") or media.get("exists") is not False or media.get("root_denied"):
+        return None
+    return Finding("doctor.D030", {"root": media["root"]})
+
+
+def host_without_port(facts: dict):
+    """The admin login fails CSRF and nginx passes `Host $host`, which drops the port the browser
+    uses on a port-forwarded VM (Origin 127.0.0.1:8080 vs Host 127.0.0.1)."""
+    post = dig(facts, "http.web.admin_login.post", {}) or {}
+    if post.get("status") != 403 and "csrf_failure" not in post.get("markers", []):
+        return None
+    server, _ = chosen_server(facts)
+    location = nginx_conf.select_location(server, "/")
+    value = (location or {}).get("host_header")
+    if value not in ("$host", "$server_name") or not dig(facts, "params.browser_port"):
+        return None
+    return Finding("doctor.D031", {"value": value, "file": (location or {}).get("file") or (server or {}).get("file"),
+                                   "port": dig(facts, "params.browser_port")})
+
+
 def media_not_writable(facts: dict):
     root = dig(facts, "django.media.root")
+    if dig(facts, "django.media.exists") is False:
+        return None  # not there at all: D030 says so
     for row in dig(facts, "paths.app_user_access.results", []):
         if row["need"] == "write" and row["path"] == root and not row["ok"]:
             unit = _app_unit(facts) or {}
@@ -440,7 +464,8 @@ DIAGNOSES = (
     nginx_config_invalid, nginx_missing, nginx_not_reloaded, default_site_wins, no_proxy_pass, working_directory_denied,
     gunicorn_crashes, bad_gateway, host_not_allowed, postgres_down, database_refuses, schema_not_owned,
     unapplied_migrations,
-    debug_on, static_problems, media_problems, stale_collectstatic, media_not_writable, stale_code,
+    debug_on, static_problems, media_problems, stale_collectstatic, media_root_missing, media_not_writable, host_without_port,
+    stale_code,
     runserver_running, service_not_enabled, workers_advice, names_elsewhere,
 )
 # A cause listed on the left hides these symptoms.

@@ -39,6 +39,166 @@ def error_facts(exc):
             "line": frame.lineno if frame else getattr(exc, "lineno", None)}
 
 
+SECRET_WORDS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "KEY", "PASS", "CREDENTIAL", "PRIVATE")
+NOT_SECRET_NAME = re.compile(r"KEY_PREFIX|KEY_FUNCTION|PASSWORD_(HASHERS|VALIDATORS|RESET)|(_FILE|_PATH|_DIR)$")
+URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]*:(?P<password>[^\s@'\"/]+)@")
+DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+
+
+def is_secret_name(name):
+    upper = str(name).upper()
+    return any(word in upper for word in SECRET_WORDS) and not NOT_SECRET_NAME.search(upper)
+
+
+def secret_values(name, value, found, depth=0):
+    """Collect the secrets a (settings) variable holds: the value of a secret-looking name, the
+    values of secret-looking keys of its dicts (DATABASES' PASSWORD), and passwords in URLs."""
+    if depth > 5:
+        return found
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        if is_secret_name(name) and len(value) >= 4 and not DOTTED.match(value):
+            found.append(value)
+        found.extend(m.group("password") for m in URL_PASSWORD.finditer(value))
+    elif isinstance(value, dict):
+        for key, item in list(value.items())[:200]:
+            secret_values(key if isinstance(key, str) else "", item, found, depth + 1)
+            if is_secret_name(name) and isinstance(item, str):
+                secret_values(name, item, found, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in list(value)[:200]:
+            secret_values(name, item, found, depth + 1)
+    return found
+
+
+def frame_secrets(exc, project_dir):
+    """The secrets held by the project's frames an exception went through: settings that fail to
+    import have already assigned SECRET_KEY or DATABASES (in the module's globals) when they fail,
+    and their error message or printed output may quote them."""
+    found, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            filename = frame.f_code.co_filename
+            ours = filename.startswith(project_dir) or not filename.startswith(("<", sys.base_prefix, sys.prefix))
+            if ours and "-packages" + os.sep not in filename:  # the project's code, not Django's
+                for namespace in (frame.f_globals, frame.f_locals):
+                    for name, value in list(namespace.items()):
+                        if not name.startswith("__"):
+                            secret_values(name, value, found)
+            tb = tb.tb_next
+        exc = exc.__cause__ or exc.__context__
+    return found
+
+
+def settings_secrets(settings):
+    """Every secret-looking setting once the settings have loaded (EMAIL_HOST_PASSWORD, API tokens,
+    old keys in SECRET_KEY_FALLBACKS…) and the module's own variables."""
+    found = []
+    module = sys.modules.get(getattr(settings, "SETTINGS_MODULE", None) or "")
+    for name in dir(settings._wrapped) if hasattr(settings, "_wrapped") else []:
+        if name.isupper():
+            try:
+                secret_values(name, getattr(settings, name), found)
+            except Exception:
+                continue
+    for name, value in list(vars(module).items()) if module else []:
+        if not name.startswith("__"):
+            secret_values(name, value, found)
+    return found
+
+
+class CapturedOutput:
+    """Whatever the project prints, at the file-descriptor level (Python's print, C extensions,
+    its subprocesses), goes to a pipe read here, never straight to the probe: it is masked with
+    the secrets found before it leaves. Our JSON goes to a private copy of the original stdout,
+    which the project's output can no longer corrupt. If the interpreter dies (os._exit, a hang
+    ended by the probe), the captured output dies with it, unread."""
+
+    LIMIT = 64_000
+
+    def __init__(self):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.json_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        self.err_fd = os.dup(2)  # our own messages (faulthandler's dump of a hang)
+        read_fd, write_fd = os.pipe()
+        os.dup2(write_fd, 1)
+        os.dup2(write_fd, 2)
+        os.close(write_fd)
+        self.read_fd = read_fd
+        self.chunks = []
+        self.size = 0
+        self.thread = threading.Thread(target=self._read, name="captured-output", daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        while True:
+            try:
+                data = os.read(self.read_fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.chunks.append(data)
+            self.size += len(data)
+            while self.size > self.LIMIT and len(self.chunks) > 1:
+                self.size -= len(self.chunks.pop(0))
+
+    def text(self):
+        """Stop capturing and return what was printed (the pipe is closed to the project's leftovers)."""
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        os.close(null)
+        self.thread.join(0.5)  # a child the project left running may still hold the pipe open
+        return b"".join(self.chunks).decode("utf-8", "replace")
+
+
+def project_exit(code=0):
+    raise SystemExit("os._exit(%s)" % code)
+
+
+def watch_for_hang(time_limit, err_fd):
+    """Before the probe ends a hanging inspection, dump where every thread is (the probe reads the
+    project's file and line from it): written by faulthandler's own thread, even if the project
+    holds the GIL."""
+    try:
+        import faulthandler
+
+        faulthandler.enable(file=err_fd)  # a crash of the interpreter itself says where (file and line only)
+        elapsed = time.monotonic() - STARTED
+        faulthandler.dump_traceback_later(max(0.5, min(time_limit - 1.5, time_limit * 0.85) - elapsed),
+                                          file=err_fd)
+        return faulthandler.cancel_dump_traceback_later
+    except Exception:
+        return lambda: None
+
+
+def masked_tree(value, secrets):
+    if isinstance(value, str):
+        return masked(value, secrets)
+    if isinstance(value, dict):
+        return {key: masked_tree(item, secrets) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked_tree(item, secrets) for item in value]
+    return value
+
+
+def masked(text, secrets):
+    for secret in sorted({s for s in secrets if isinstance(s, str) and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, "\u00abskryto\u00bb")
+    return text
+
+
 def settings_literal(path, name):
     """Is `name` assigned a string literal in the settings source? (never returns the value)"""
     try:
@@ -142,7 +302,7 @@ def static_facts(settings):
         return facts
     root = str(root)
     state = path_state(root)
-    facts["root_exists"] = state["state"] == "dir"
+    facts["root_exists"] = state["state"] == "dir" or (state["state"] == "denied" and os.path.isdir(root))
     if state["state"] == "denied":  # not "missing": this user may not look (the probe's root may)
         facts["root_denied"] = state
     facts["collides"] = any(os.path.realpath(d) == os.path.realpath(root) for d in facts["dirs"])
@@ -160,6 +320,10 @@ def static_facts(settings):
             if os.path.realpath(src) == os.path.realpath(target):
                 continue  # the source lives inside STATIC_ROOT itself (collision)
             target_mtime = os.path.getmtime(target)
+        except PermissionError:  # a directory inside STATIC_ROOT this user may not enter
+            facts.setdefault("root_denied", {"state": "denied", "user_uid": os.geteuid(),
+                                             "denied_at": os.path.dirname(target), "error": "EACCES"})
+            continue
         except OSError:
             missing.append(rel)
             continue
@@ -179,20 +343,27 @@ def static_facts(settings):
 
 
 def path_state(path):
-    """'dir', 'file', 'missing' or 'denied' (with the first directory this user cannot enter):
-    a path the user may not look at is not a missing path."""
+    """'dir', 'file', 'missing' or 'denied' (with the first directory this user cannot enter,
+    the path itself included when it is a directory): a path the user may not look into is not
+    a missing path."""
     try:
         os.stat(path)
     except PermissionError:
-        current = "/"
-        for part in [p for p in path.split("/") if p][:-1]:
-            current = os.path.join(current, part)
-            if not os.access(current, os.X_OK):
-                break
-        return {"state": "denied", "user_uid": os.geteuid(), "denied_at": current, "error": "EACCES"}
+        return {"state": "denied", "user_uid": os.geteuid(), "denied_at": _first_closed(path), "error": "EACCES"}
     except OSError:
         return {"state": "missing"}
+    if os.path.isdir(path) and not os.access(path, os.X_OK):
+        return {"state": "denied", "user_uid": os.geteuid(), "denied_at": path, "error": "EACCES"}
     return {"state": "dir" if os.path.isdir(path) else "file"}
+
+
+def _first_closed(path):
+    current = "/"
+    for part in [p for p in path.split("/") if p][:-1]:
+        current = os.path.join(current, part)
+        if not os.access(current, os.X_OK):
+            break
+    return current
 
 
 def pick_sample(sources, root):
@@ -394,12 +565,17 @@ def inspect(params):
             early_connection = None
         django.setup()
     except Exception as exc:
+        scrub.extend(frame_secrets(exc, project_dir))
         facts["settings_error"] = error_facts(exc)
         if early_connection:  # say goodbye to the server (a dropped connection is logged as an error)
             connection, error = early_connection()
             if connection is not None and error is None:
                 connection.close()
         return facts, scrub
+    try:
+        scrub.extend(settings_secrets(settings))
+    except Exception:
+        pass
     module = sys.modules.get(settings.SETTINGS_MODULE)
     settings_file = getattr(module, "__file__", None)
     facts["settings_file"] = settings_file
@@ -441,16 +617,26 @@ def timed_section(collect):
 
 def main():
     gc.disable()  # a short-lived process: the cyclic garbage collector would only slow down Django's imports
-    out = sys.stdout
-    sys.stdout = sys.stderr  # whatever the project prints must not corrupt our JSON
+    captured = CapturedOutput()
+    out = captured.json_out
     params = json.loads(sys.argv[1])
+    stop_watching = watch_for_hang(int(params.get("time_limit") or 90), captured.err_fd)
+    scrub = []
+    exit_now = os._exit
+    os._exit = project_exit  # settings calling os._exit() are reported like sys.exit(), output included
     try:
         facts, scrub = inspect(params)
     except BaseException as exc:  # noqa: BLE001  (report, never die silently)
-        facts, scrub = {"inspect_error": error_facts(exc)}, []
-    out.write(json.dumps({"facts": facts, "scrub": [s for s in scrub if s]}, default=str))
+        scrub = scrub + frame_secrets(exc, params.get("project_dir") or "/")
+        facts = {"inspect_error": error_facts(exc)}
+    os._exit = exit_now
+    stop_watching()
+    scrub = [s for s in scrub if s]
+    printed = masked(captured.text(), scrub)
+    facts = masked_tree(facts, scrub)
+    out.write(json.dumps({"facts": facts, "scrub": scrub}, default=str))
     out.flush()
-    sys.stderr.flush()
+    os.write(captured.err_fd, printed[-8000:].encode("utf-8", "replace"))
     # Everything is said: skip the interpreter's teardown of Django's ~600 modules (a large part
     # of the inspection's time on an emulated VM). Nothing of ours is left to close or flush.
     os._exit(0)

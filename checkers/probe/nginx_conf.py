@@ -217,8 +217,18 @@ def collect_locations(block: list, out: list) -> None:
         for name in ("alias", "root", "proxy_pass", "uwsgi_pass", "fastcgi_pass", "return", "try_files"):
             found = _first(x.block, name)
             values[name] = " ".join(found.args) if found else None
+        values["host_header"] = host_header(x.block)
         out.append({"modifier": modifier, "path": path, "line": x.line, "file": x.file, **values})
         collect_locations(x.block, out)
+
+
+def host_header(block: list):
+    """The value `proxy_set_header Host …` gives in this block (includes such as proxy_params are
+    already read into it), or None."""
+    for d in block:
+        if d.name == "proxy_set_header" and len(d.args) >= 2 and d.args[0].lower() == "host":
+            return d.args[1]
+    return None
 
 
 def _name_matches(pattern: str, host: str):

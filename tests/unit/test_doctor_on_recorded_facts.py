@@ -75,6 +75,9 @@ CASES = {
                               f["django"]["database"].update(connect={"ok": False, "error": {
                                   "message": "OperationalError: connection to server at \"localhost\" (127.0.0.1), "
                                              "port 5432 failed: Connection refused"}})),
+    "doctor.D030": lambda f: f["django"]["media"].update(exists=False, is_dir=False, files=0, sample=None),
+    "doctor.D031": lambda f: (_host_header(f, "$host"), f["http"]["web"]["admin_login"]["post"].update(
+        status=403, markers=["csrf_failure"])),
     "doctor.A002": lambda f: (f.update(dns={"kurz.example": {"addresses": [], "local": False}}),
                               f["http"].update(host="kurz.example")),
 }
@@ -125,6 +128,19 @@ def test_a_socket_enabled_in_place_of_the_service_is_not_a_disabled_unit():
     facts["systemd"]["units"]["gunicorn.socket"] = {"name": "gunicorn.socket", "unit_file_state": "enabled",
                                                     "active_state": "active"}
     assert "doctor.D025" not in [f.id for f in diagnose(facts)]
+
+
+def _host_header(f, value):
+    for server in f["nginx"]["config"]["servers"]:
+        for location in server["locations"]:
+            location["host_header"] = value
+
+
+def test_host_with_port_is_not_blamed_for_a_csrf_failure():
+    facts = copy.deepcopy(recorded("solved"))
+    CASES["doctor.D031"](facts)
+    _host_header(facts, "$http_host")
+    assert "doctor.D031" not in [f.id for f in diagnose(facts)]
 
 
 def test_a_solved_vm_is_healthy():

@@ -128,3 +128,10 @@ def test_the_app_upstream_falls_back_to_the_students_own_server_and_then_to_guni
     assert app_upstream({"servers": [default], "upstreams": {}}, "127.0.0.1", app) == {
         "kind": "tcp", "host": "127.0.0.1", "port": 8000, "from": "bind"}
     assert app_upstream({"servers": [default], "upstreams": {}}, "127.0.0.1", {}) is None
+
+
+def test_a_directory_the_user_may_see_but_not_enter_is_denied_at_itself(project):
+    base = project[0]
+    seen = as_user("nobody", path_state, str(base / "closed"))
+    assert seen["state"] == "denied" and seen["denied_at"] == str(base / "closed")
+    assert as_user("nobody", path_state, str(base)) == {"state": "dir"}
