@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from functools import lru_cache
@@ -16,18 +17,50 @@ class _Lenient(dict):
         return "?"
 
 
+# {count|soubor|soubory|souborů}: the number and the noun in the form its number asks for.
+PLURAL_FIELD = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\|([^{}|]*)\}")
+
+
 def fill(template: str, values: dict) -> str:
-    """str.format_map that leaves missing values as '?' instead of raising."""
+    """str.format_map that leaves missing values as '?' instead of raising.
+
+    A field `{name|one|few|many}` is a count with its noun in Czech agreement (see `plural`):
+    `{count|soubor|soubory|souborů}` gives "1 soubor", "3 soubory", "12 souborů"; the forms may
+    be phrases with the verb that agrees ("{n|soubor se změnil|soubory se změnily|souborů se změnilo}").
+    """
+    def counted(match: re.Match) -> str:
+        name, one, few, many = match.groups()
+        number = as_count(values.get(name))
+        text = f"? {many}" if number is None else plural(number, one, few, many)
+        return text.replace("{", "{{").replace("}", "}}")
+
     try:
-        return string.Formatter().vformat(template, (), _Lenient(values))
+        return string.Formatter().vformat(PLURAL_FIELD.sub(counted, template), (), _Lenient(values))
     except (ValueError, IndexError):
         return template
 
 
+def as_count(value) -> int | None:
+    """An int for a count given as int, integral float or digits; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def plural_form(n: int, one: str, few: str, many: str) -> str:
+    """The Czech form for a count: one for 1, few for 2–4, many for 0, 5 and more (and negatives)."""
+    return one if n == 1 else few if 2 <= n <= 4 else many
+
+
 def plural(n: int, one: str, few: str, many: str) -> str:
-    """Czech plural: 1 bod, 2 body, 5 bodů."""
-    word = one if n == 1 else few if 2 <= n <= 4 else many
-    return f"{n} {word}"
+    """Czech plural with the number: 1 bod, 2 body, 5 bodů. The one place every count is worded."""
+    return f"{n} {plural_form(n, one, few, many)}"
 
 
 @lru_cache(maxsize=None)
