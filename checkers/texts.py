@@ -30,8 +30,9 @@ def fill(template: str, values: dict) -> str:
     """
     def counted(match: re.Match) -> str:
         name, one, few, many = match.groups()
-        number = as_count(values.get(name))
-        text = f"? {many}" if number is None else plural(number, one, few, many)
+        value = values.get(name)
+        number = as_count(value)
+        text = plural(number, one, few, many) if number is not None else f"{'?' if value is None else value} {many}"
         return text.replace("{", "{{").replace("}", "}}")
 
     try:
