@@ -21,6 +21,7 @@ from checkers.progress import ProgressStore, write_atomic
 from checkers.report import json_report
 from checkers.report.terminal import TerminalReport, first_unfinished
 from checkers.targets import TargetOptions, default_target
+from checkers.texts import plural
 
 USAGE = "./kurz [PŘÍKAZ | KROK] [volby]"
 DESCRIPTION = """Kontroluje, jak máte na svém stroji nasazený Django projekt.
@@ -161,7 +162,9 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         for problem in problems:
             report.error(problem, "")
         if not problems:
-            report.note(f"Data kurzu jsou v pořádku: {len(course.steps)} kroků, {sum(len(s.checks) for s in course.steps)} kontrol.")
+            checks = sum(len(s.checks) for s in course.steps)
+            report.note(f"Data kurzu jsou v pořádku: {plural(len(course.steps), 'krok', 'kroky', 'kroků')}, "
+                        f"{plural(checks, 'kontrola', 'kontroly', 'kontrol')}.")
         return int(ExitCode.TO_FIX if problems else ExitCode.OK)
     if command == "book":
         from checkers.book import run_book

@@ -209,7 +209,7 @@ def roster(args: argparse.Namespace, report) -> int:
                                "Napište např. `./kurz roster --vagrant 12 > soupiska.csv`.")
         count = int(env)
     sys.stdout.write(vagrant_roster(count))
-    report.errors.print(f"Soupiska pro {count} strojů (student01 … student{count:02d}). Doplňte jména a identifikátory "
+    report.errors.print(f"Soupiska pro {plural(count, 'stroj', 'stroje', 'strojů')} (student01 … student{count:02d}). Doplňte jména a identifikátory "
                         f"pro Moodle a spusťte `KURZ_STUDENTS={count} vagrant up`, pak `./kurz grade "
                         "soupiska.csv`.", soft_wrap=True)
     return int(ExitCode.OK)

@@ -27,6 +27,7 @@ COLUMNS = ("name", "id", "target", "identity")
 REQUIRED = ("name", "id", "target")
 COLUMN_LABELS = {"name": "name (jméno)", "id": "id (identifikátor)", "target": "target (cíl)",
                  "identity": "identity (klíč)"}
+from checkers.texts import plural
 MAX_ERRORS_SHOWN = 25
 FORMULA_START = "=+-@"  # a cell starting with these is a formula in Excel/LibreOffice
 MAX_FIELD = 500
@@ -146,7 +147,7 @@ def _entry(line: int, values: dict[str, str], base_dir: Path, problems: RosterPr
     identity = (values.get("identity") or "").strip()
     for column, value in (("name", name), ("id", student_id), ("target", target), ("identity", identity)):
         if len(value) > MAX_FIELD:
-            problems.add(line, column, f"hodnota je delší než {MAX_FIELD} znaků")
+            problems.add(line, column, f"hodnota je delší než {plural(MAX_FIELD, 'znak', 'znaky', 'znaků')}")
     if not name:
         problems.add(line, "name", "jméno chybí")
     if not student_id:
