@@ -222,3 +222,59 @@ def test_english_is_found_outside_code_only():
     assert english_problems("Spusťte `./kurz step3` a pak `check --deploy`.") == []
     assert english_problems("```sh\n./kurz hint step3 --more\n```\nHotovo.") == []
     assert english_problems("Django ukáže „Server Error (500)“; NGINX vrátí 404 Not Found (viz error.log).") == []
+
+
+# ------------------------------------------------------------------- the book's own (Sphinx) strings
+LOCALE = REPO / "book" / "_locales" / "cs" / "LC_MESSAGES"
+# Still English, known: sphinx-book-theme's layout.html hard-codes aria-label="Page" (a screen
+# reader's landmark name); the mermaid extension's fullscreen dialog says "Close fullscreen".
+KNOWN_ENGLISH_LABELS = {"Page", "Close fullscreen"}
+UI_ATTRIBUTE = re.compile(r'\b(title|aria-label|placeholder)="([^"{}]*)"')
+
+
+ENGLISH_UI_WORDS = re.compile(r"\b(to|this|the|of|link|toggle|sidebar|mode|settings|system|close|main|page|search|"
+                              r"fullscreen|term|heading|open|show|hide|download|print|source|copy|back|top|skip|"
+                              r"content|contents|navigation|next|previous|version|warning|dark|light|color|edit)\b",
+                              re.IGNORECASE)
+
+
+def english_ui_labels(html: str) -> set[str]:
+    return {value for _, value in UI_ATTRIBUTE.findall(html) if ENGLISH_UI_WORDS.search(value)}
+
+
+def test_sphinx_and_theme_strings_have_czech_translations_compiled():
+    import gettext
+
+    from babel.messages.pofile import read_po
+
+    catalog = read_po((LOCALE / "sphinx.po").open("rb"), locale="cs")
+    compiled = gettext.GNUTranslations((LOCALE / "sphinx.mo").open("rb"))
+    for message in catalog:
+        if message.id:
+            assert compiled.gettext(message.id) == message.string, f"sphinx.mo is stale: {message.id}"
+    assert compiled.gettext("Link to this heading") == "Odkaz na tento nadpis"
+    assert {"Color mode", "System Settings"} <= {m.id for m in catalog}
+
+
+def test_overridden_theme_templates_speak_czech():
+    templates = sorted((REPO / "book" / "_templates").glob("*.html"))
+    assert templates
+    for template in templates:
+        assert english_ui_labels(template.read_text(encoding="utf-8")) == set(), template.name
+
+
+def test_the_english_ui_label_detector_both_ways():
+    assert english_ui_labels('<button title="Toggle primary sidebar">') == {"Toggle primary sidebar"}
+    assert english_ui_labels('<a title="Odkaz na tento nadpis" aria-label="Obsah knihy">') == set()
+
+
+def test_the_built_book_has_no_english_ui_labels(tmp_path):
+    """A real build (a few seconds) into a private directory; every page's tooltips and labels."""
+    from checkers import book
+
+    built = book.build_book(output_dir=tmp_path, env={"CHECKERS_HOME": str(tmp_path / "home")})
+    pages = sorted(built.html_dir.rglob("*.html"))
+    assert len(pages) > 10
+    found = {label: page.name for page in pages for label in english_ui_labels(page.read_text(encoding="utf-8"))}
+    assert set(found) - KNOWN_ENGLISH_LABELS == set(), found
+    assert 'title="Odkaz na tento nadpis"' in (built.html_dir / "kapitoly" / "01-debug.html").read_text(encoding="utf-8")
