@@ -15,6 +15,10 @@ SCHEMA = 1
 def gather(transport: Transport, params: dict, timeout: float) -> dict:
     """Run the probe once on the target and return its facts (with our own metadata)."""
     start = time.monotonic()
+    if "django_timeout" not in params:
+        # Django's inspection gets half of the run: a project that hangs is then reported as hanging
+        # (where it hangs, when known) by a probe that still finishes in time.
+        params = dict(params, django_timeout=max(4, min(90, int(timeout / 2))))
     script = build_script(params).encode("utf-8")
     result = transport.run(REMOTE_COMMAND, script, timeout)
     stderr = result.stderr.decode("utf-8", "replace")

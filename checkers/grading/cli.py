@@ -23,6 +23,7 @@ from checkers.grading.gradebook import Gradebook, gradebook_path
 from checkers.grading.model import GRADED, PENDING, STATE_LABELS, display_text
 from checkers.report.terminal import points as points_word
 from checkers.texts import plural
+from rich.markup import escape
 
 DEFAULT_OUT = "hodnoceni"
 MAX_CONCURRENCY = 64
@@ -38,6 +39,17 @@ def run_grading(command: str, course: Course, args: argparse.Namespace, report) 
 
 def _out_dir(args: argparse.Namespace) -> Path:
     return Path(args.out or DEFAULT_OUT)
+
+
+def _project(args: argparse.Namespace) -> str | None:
+    project = getattr(args, "project", None)
+    if project is None:
+        return None
+    if not project.startswith("/"):
+        raise CheckerError(f"--project {display_text(project)} není absolutní cesta.",
+                           "U hodnocení třídy zadejte cestu k projektu na strojích studentů, např. "
+                           "`--project /srv/my_project` (každému zvlášť ji dá sloupec project v soupisce).")
+    return project
 
 
 def _extra(args: argparse.Namespace, allowed: int) -> None:
@@ -63,20 +75,24 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
     if not args.timeout > 0:
         raise CheckerError(f"--timeout {args.timeout:g} musí být kladné číslo sekund.", "Např. `--timeout 60`.")
     roster_path = Path(args.args[0])
-    entries = load_roster(roster_path)
+    notes: list[str] = []
+    entries = load_roster(roster_path, notes)
     size = classroom_size(entries)
     if size and not os.environ.get("KURZ_STUDENTS"):
         os.environ["KURZ_STUDENTS"] = str(size)  # the Vagrantfile defines student01…NN only when asked to
     out_dir = _out_dir(args)
     book = Gradebook(gradebook_path(out_dir))
     settings = GradeSettings(timeout=float(args.timeout), concurrency=args.concurrency, host_key=args.host_key,
-                             ca_file=getattr(args, "ca_file", None))
+                             ca_file=getattr(args, "ca_file", None), project=_project(args))
     run_id = book.start_run("grade", column_steps(course, entries), course.title, checks_digest(course),
                             roster=str(roster_path), settings={"timeout": settings.timeout,
                                                                "concurrency": settings.concurrency,
-                                                               "host_key": settings.host_key})
+                                                               "host_key": settings.host_key,
+                                                               "project": settings.project})
     book.add_pending(run_id, entries, [max_points(e, course) for e in entries])
     console = report.errors if args.json else report.console
+    for note in notes:
+        console.print(f"[yellow]Pozor:[/yellow] {escape(display_text(note))}", soft_wrap=not console.is_terminal)
     console.print(f"[bold]Běh hodnocení č. {run_id}[/bold]: {plural(len(entries), 'student', 'studenti', 'studentů')}, "
                   f"nejvýš {settings.concurrency} "
                   f"najednou, limit {settings.timeout:g} s na stroj. Ctrl-C přeruší a hotové výsledky zůstanou.",

@@ -41,6 +41,7 @@ class RosterEntry:
     target: str
     identity: str | None  # absolute path of the SSH key, or None
     kind: str  # ssh | vagrant | lab | local | url
+    project: str | None = None  # the project's directory on the target (None: the course's)
 
 
 @dataclass

@@ -1,9 +1,14 @@
-"""The class roster: a CSV file with the header `name,id,target,identity`.
+"""The class roster: a CSV file with the header `name,id,target,identity[,project]`.
 
     name      the student's name as the teacher wants to see it (any text)
     id        the identifier for the school system (Moodle: e-mail, username or ID number); unique
     target    ssh://user@host[:port] · vagrant:NAME · lab · local · http(s)://… (a live site)
     identity  path of the SSH private key for ssh:// targets (relative to the roster); may be empty
+    project   optional: the Django project's directory on the target (an absolute path); empty means
+              `grade --project`, or the course's /srv/my_project
+
+Encoding: UTF-8 (with or without a BOM), or Windows-1250 (what Czech Excel saves as "CSV (oddělený
+středníkem)"): detected, never guessed silently – the teacher is told when Windows-1250 was used.
 
 Every problem is reported with its line and column, all of them at once, and nothing is graded
 until the roster is clean. Fields are data only: they never reach a shell, and the key file is
@@ -22,16 +27,16 @@ from urllib.parse import urlsplit
 from checkers.errors import CheckerError
 from checkers.grading.model import RosterEntry
 from checkers.targets import parse_target
+from checkers.texts import plural
 
-COLUMNS = ("name", "id", "target", "identity")
+COLUMNS = ("name", "id", "target", "identity", "project")
 REQUIRED = ("name", "id", "target")
 COLUMN_LABELS = {"name": "name (jméno)", "id": "id (identifikátor)", "target": "target (cíl)",
-                 "identity": "identity (klíč)"}
-from checkers.texts import plural
+                 "identity": "identity (klíč)", "project": "project (projekt)"}
 MAX_ERRORS_SHOWN = 25
 FORMULA_START = "=+-@"  # a cell starting with these is a formula in Excel/LibreOffice
 MAX_FIELD = 500
-HINT = ("Soupiska je CSV v kódování UTF-8 s hlavičkou `name,id,target,identity`, např.\n"
+HINT = ("Soupiska je CSV v kódování UTF-8 s hlavičkou `name,id,target,identity` (a případně `project`), např.\n"
         "  name,id,target,identity\n"
         "  Jana Nováková,jana.novakova@skola.cz,ssh://vagrant@10.0.0.11,klice/trida\n"
         "Vzor pro učebnu s Vagrantem vypíše `./kurz roster --vagrant 12`.")
@@ -46,7 +51,8 @@ class RosterProblems:
         self.items.append(f"{where}: {text}")
 
 
-def load_roster(path: str | Path) -> list[RosterEntry]:
+def load_roster(path: str | Path, notes: list[str] | None = None) -> list[RosterEntry]:
+    """The roster's entries; `notes` collects what the teacher should know (an encoding detected)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -56,16 +62,44 @@ def load_roster(path: str | Path) -> list[RosterEntry]:
         raise CheckerError(f"{path} je adresář, ne soubor se soupiskou.", HINT) from exc
     except OSError as exc:
         raise CheckerError(f"Soupisku {path} nejde přečíst: {exc.strerror}.", "Zkontrolujte práva k souboru.") from exc
-    return parse_roster(raw, base_dir=path.resolve().parent, source=str(path))
+    return parse_roster(raw, base_dir=path.resolve().parent, source=str(path), notes=notes)
 
 
-def parse_roster(raw: bytes, *, base_dir: Path, source: str = "soupiska") -> list[RosterEntry]:
+def decode_roster(raw: bytes, source: str, notes: list[str] | None = None) -> str:
+    """UTF-8 (a BOM allowed); otherwise Windows-1250 when the text reads as one, and then say so."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise CheckerError(f"Soupiska {source} není v kódování UTF-8 (řádek {line}).",
-                           "V Excelu ji uložte jako „CSV UTF-8 (s oddělovači)“, v LibreOffice zvolte kódování UTF-8.") from exc
+        failure = exc
+    try:
+        text = raw.decode("cp1250")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and all(_plausible_char(c) for c in text):
+        sample = next((w for w in re.findall(r"[^\W\d_]+", text) if any(ord(c) > 127 for c in w)), "")
+        if notes is not None:
+            notes.append(f"Soupiska {source} není v UTF-8, přečetl jsem ji v kódování Windows-1250 (tak ukládá "
+                         f"český Excel „CSV (oddělený středníkem)“)."
+                         + (f" Zkontrolujte, že se diakritika přečetla správně, např. „{sample}“." if sample else ""))
+        return text
+    raise CheckerError(f"Soupiska {source} není v kódování UTF-8 ani Windows-1250 (řádek {line}).",
+                       "V Excelu ji uložte jako „CSV UTF-8 (s oddělovači)“, v LibreOffice zvolte kódování UTF-8."
+                       ) from failure
+
+
+def _plausible_char(char: str) -> bool:
+    """A character a roster written in Windows-1250 holds (letters, digits, punctuation, spaces)."""
+    if char in "\t\r\n" or " " <= char <= "~":
+        return True
+    import unicodedata
+
+    return unicodedata.category(char)[0] in "LNPZ" or char in "€§°×÷"
+
+
+def parse_roster(raw: bytes, *, base_dir: Path, source: str = "soupiska",
+                 notes: list[str] | None = None) -> list[RosterEntry]:
+    text = decode_roster(raw, source, notes)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise CheckerError(f"Soupiska {source} obsahuje na řádku {line} nulový znak, takže to není textové CSV.", HINT)
@@ -145,7 +179,9 @@ def _entry(line: int, values: dict[str, str], base_dir: Path, problems: RosterPr
     student_id = values["id"].strip()
     target = values["target"].strip()
     identity = (values.get("identity") or "").strip()
-    for column, value in (("name", name), ("id", student_id), ("target", target), ("identity", identity)):
+    project = (values.get("project") or "").strip()
+    for column, value in (("name", name), ("id", student_id), ("target", target), ("identity", identity),
+                          ("project", project)):
         if len(value) > MAX_FIELD:
             problems.add(line, column, f"hodnota je delší než {plural(MAX_FIELD, 'znak', 'znaky', 'znaků')}")
     if not name:
@@ -193,9 +229,16 @@ def _entry(line: int, values: dict[str, str], base_dir: Path, problems: RosterPr
                 problems.add(line, "identity", f"soubor s klíčem „{_short(identity)}“ nejde číst (práva)")
             else:
                 key_path = str(candidate)
+    if project:
+        if kind == "url":
+            problems.add(line, "project", f"u cíle {_short(target)} se projekt nezadává (sloupec nechte prázdný)")
+        elif not project.startswith("/") or re.search(r"[\x00-\x1f\x7f]", project):
+            problems.add(line, "project", f"„{_short(project)}“ není absolutní cesta k adresáři projektu "
+                                          "(např. /srv/my_project)")
     if len(problems.items) > before or kind is None:
         return None
-    return RosterEntry(line=line, name=name, student_id=student_id, target=target, identity=key_path, kind=kind)
+    return RosterEntry(line=line, name=name, student_id=student_id, target=target, identity=key_path, kind=kind,
+                       project=project or None)
 
 
 _FORMS = "ssh://uživatel@stroj[:port], vagrant:JMÉNO, https://adresa"
@@ -218,7 +261,7 @@ def vagrant_roster(count: int) -> str:
                            "Zadejte např. `./kurz roster --vagrant 12`.")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS[:4])  # no project column: the course's directory
     for name in vagrant_machine_names(count):
         writer.writerow([f"Student {name[-2:]}", name, f"vagrant:{name}", ""])
     return out.getvalue()

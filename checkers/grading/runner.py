@@ -42,6 +42,7 @@ class GradeSettings:
     concurrency: int
     host_key: str = "accept-new"
     ca_file: str | None = None
+    project: str | None = None  # `grade --project`: the project's directory where the roster gives none
 
 
 def steps_for(entry: RosterEntry, course: Course) -> list[Step]:
@@ -202,7 +203,7 @@ class ClassGrader:
             raise CheckerError("abandoned")
         try:
             job.phase = PROBING
-            params = session.probe_params(self.course, None, "vm", transport)
+            params = session.probe_params(self.course, entry.project or self.settings.project, "vm", transport)
             facts = gather(transport, params, _slack(job))
         finally:
             with job.lock:

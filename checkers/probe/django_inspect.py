@@ -167,20 +167,42 @@ def project_exit(code=0):
     raise SystemExit("os._exit(%s)" % code)
 
 
-def watch_for_hang(time_limit, err_fd):
-    """Before the probe ends a hanging inspection, dump where every thread is (the probe reads the
-    project's file and line from it): written by faulthandler's own thread, even if the project
-    holds the GIL."""
+HANG_MARKER = "KURZ_INSPECTION_STOPPED_AT "
+
+
+def watch_for_hang(time_limit, err_fd, project_dir):
+    """Shortly before the probe ends a hanging inspection, write where the main thread is (the
+    project's innermost frame and the stack) as one marked JSON line on our own stderr. A crash of
+    the interpreter itself is dumped by faulthandler (file and line only, never a value)."""
     try:
         import faulthandler
 
-        faulthandler.enable(file=err_fd)  # a crash of the interpreter itself says where (file and line only)
-        elapsed = time.monotonic() - STARTED
-        faulthandler.dump_traceback_later(max(0.5, min(time_limit - 1.5, time_limit * 0.85) - elapsed),
-                                          file=err_fd)
-        return faulthandler.cancel_dump_traceback_later
+        faulthandler.enable(file=err_fd, all_threads=False)
     except Exception:
-        return lambda: None
+        pass
+    main_thread = threading.get_ident()
+    done = threading.Event()
+
+    def watch():
+        if done.wait(max(0.5, min(time_limit - 1.5, time_limit * 0.85) - (time.monotonic() - STARTED))):
+            return
+        frame = sys._current_frames().get(main_thread)
+        stack = []
+        while frame is not None and len(stack) < 40:
+            stack.append((frame.f_code.co_filename, frame.f_lineno))
+            frame = frame.f_back
+        ours = [(f, n) for f, n in stack if (f.startswith(project_dir) or not f.startswith(("<", sys.base_prefix,
+                                                                                            sys.prefix)))
+                and "-packages" + os.sep not in f]
+        where = ours[0] if ours else (stack[0] if stack else (None, None))
+        line = HANG_MARKER + json.dumps({"file": where[0], "line": where[1], "stack": stack[:12]})
+        try:
+            os.write(err_fd, ("\n" + line + "\n").encode("utf-8", "replace"))
+        except OSError:
+            pass
+
+    threading.Thread(target=watch, name="hang-watch", daemon=True).start()
+    return done.set
 
 
 def masked_tree(value, secrets):
@@ -564,7 +586,7 @@ def inspect(params):
         except Exception:  # the backend's import fails: found again, and reported, after setup
             early_connection = None
         django.setup()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # sys.exit() in the settings is the settings' error too
         scrub.extend(frame_secrets(exc, project_dir))
         facts["settings_error"] = error_facts(exc)
         if early_connection:  # say goodbye to the server (a dropped connection is logged as an error)
@@ -620,7 +642,8 @@ def main():
     captured = CapturedOutput()
     out = captured.json_out
     params = json.loads(sys.argv[1])
-    stop_watching = watch_for_hang(int(params.get("time_limit") or 90), captured.err_fd)
+    stop_watching = watch_for_hang(int(params.get("time_limit") or 90), captured.err_fd,
+                                   params.get("project_dir") or "/")
     scrub = []
     exit_now = os._exit
     os._exit = project_exit  # settings calling os._exit() are reported like sys.exit(), output included

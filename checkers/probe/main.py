@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 # every module imported up front delays that start, the probe's critical path (~0.25 s on an
 # emulated VM).
 from checkers.probe import app as app_mod, nginx, nginx_conf, postgres, system
+from checkers.probe.runtime import guard_tree
 from checkers.probe.systemd import SystemdFacts, is_secret_name, resample, unit_from_files
 
 SCHEMA = 1
@@ -86,6 +87,9 @@ class Probe:
                                      facts["listening"], early_host, app)
             django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90),
                                          django_early) or ({}, [])
+            from checkers.probe.stopped import where_stopped
+
+            self.collect("django_stopped", where_stopped, django, app.get("project_dir"))
             found_pages = pages_done.result()
             facts["nginx"] = nginx_done.result()
             facts.update({name: future.result() for name, future in later.items() if name != "verify"})
@@ -303,6 +307,7 @@ def mask(value, secrets: set):
 
 def main(params: dict) -> None:
     os.environ.update({"LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"})
+    guard_tree()  # our children end with us: on a signal, or when nobody reads our output
     profile = params.get("profile") or "vm"
     probe = Probe(params)
     try:

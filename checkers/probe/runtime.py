@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import subprocess
+import threading
 import time
 
 LOCALE_ENV = {
@@ -53,8 +55,64 @@ def user_kwargs(user: str | None) -> dict:
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": groups}
 
 
+# Every command runs in a session (process group) of its own, ended as a whole: a project's
+# interpreter with the children it started, a hung `systemctl`. The groups still running are kept
+# here, so the probe can end them all when it is told to stop or its reader is gone (guard_tree).
+_RUNNING: dict = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def end_group(pid: int) -> None:
+    """SIGKILL the process group led by `pid` (a child we started with a session of its own)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def end_all() -> None:
+    with _RUNNING_LOCK:
+        pids = list(_RUNNING)
+    for pid in pids:
+        end_group(pid)
+
+
+def guard_tree() -> None:
+    """End every command the probe started, as groups, when the probe is told to stop (SIGTERM,
+    SIGHUP, SIGINT) or when nobody reads its output any more: a dropped SSH connection or a checker
+    that was killed closes the probe's stdout, seen here as an error condition on the pipe."""
+
+    def stop(signum, frame):
+        end_all()
+        os._exit(128 + signum)
+
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        try:
+            signal.signal(number, stop)
+        except (ValueError, OSError):  # not the main thread (tests)
+            return
+
+    def watch_reader():
+        import select
+
+        poller = select.poll()
+        poller.register(1, 0)  # only POLLERR / POLLHUP / POLLNVAL are reported
+        while True:
+            try:
+                events = poller.poll()
+            except InterruptedError:
+                continue
+            if any(flags & (select.POLLERR | select.POLLHUP | select.POLLNVAL) for _, flags in events):
+                end_all()
+                os._exit(141)
+
+    threading.Thread(target=watch_reader, name="reader-watch", daemon=True).start()
+
+
 class Started:
-    """A command started now and waited for later (`result`), or stopped unwaited (`cancel`)."""
+    """A command started now and waited for later (`result`), or stopped unwaited (`cancel`).
+    It runs in a session of its own; when it ends (or is ended), whatever it left running in its
+    process group is ended too."""
 
     def __init__(self, args: list, stdin: str | None = None, user: str | None = None, env: dict | None = None,
                  cwd: str | None = None):
@@ -69,7 +127,10 @@ class Started:
         try:
             self.proc = subprocess.Popen(
                 args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=env if env is not None else base_env(), cwd=cwd, **kwargs)
+                stderr=subprocess.PIPE, env=env if env is not None else base_env(), cwd=cwd,
+                start_new_session=True, **kwargs)
+            with _RUNNING_LOCK:
+                _RUNNING[self.proc.pid] = self.proc
         except FileNotFoundError:
             self.failed = Result(127, "", "command not found: %s" % args[0])
         except (PermissionError, OSError) as exc:
@@ -82,16 +143,27 @@ class Started:
         try:
             out, err = self.proc.communicate(self.stdin, timeout=max(0.0, self.start + timeout - time.monotonic()))
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-            return Result(124, (out or b"").decode("utf-8", "replace"), "timed out after %ss" % timeout, True,
-                          time.monotonic() - self.start)
+            self._end()
+            out, err = self.proc.communicate()
+            # What it said before it was ended stays (a hanging inspection says where it hangs).
+            return Result(124, (out or b"").decode("utf-8", "replace"),
+                          "timed out after %ss\n" % timeout + (err or b"").decode("utf-8", "replace")[-4000:],
+                          True, time.monotonic() - self.start)
+        except BaseException:
+            self._end()
+            raise
+        self._end()  # anything it left running in its group
         return Result(self.proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
                       False, time.monotonic() - self.start)
 
+    def _end(self) -> None:
+        end_group(self.proc.pid)
+        with _RUNNING_LOCK:
+            _RUNNING.pop(self.proc.pid, None)
+
     def cancel(self) -> None:
         if self.proc is not None:
-            self.proc.kill()
+            self._end()
             self.proc.communicate()
 
 

@@ -83,7 +83,8 @@ def test_every_roster_problem_is_named_by_line_and_column(tmp_path):
     (b"", "je prázdná"),
     (b"name,id,target,identity\n", "nemá žádného studenta"),
     (b"jmeno,id,cil\nA,a,ssh://u@h\n", "chybí sloupce: name, target"),
-    ("name,id,target,identity\nŽofie,z,ssh://u@h,\n".encode("cp1250"), "není v kódování UTF-8 (řádek 2)"),
+    (b"name,id,target,identity\n\x98ofie,z,ssh://u@h,\n", "není v kódování UTF-8 ani Windows-1250 (řádek 2)"),
+    (b"name,id,target,identity\n\xc5\xbdofie\x01\x8e,z,ssh://u@h,\n", "není v kódování UTF-8 ani Windows-1250"),
     (b'name,id,target,identity\n"Neuzavren,a,ssh://u@h,\n', "neuzavřené uvozovky"),
     (b"name,id,target,identity\nA\x00,a,ssh://u@h,\n", "nulový znak"),
 ])
@@ -91,6 +92,29 @@ def test_broken_rosters_are_explained(tmp_path, raw, expected):
     with pytest.raises(CheckerError) as info:
         parse_roster(raw, base_dir=tmp_path)
     assert expected in info.value.message
+
+
+def test_a_czech_excel_roster_in_windows_1250_is_read_and_said_so(tmp_path):
+    text = "name;id;target;identity\r\nŽofie Řeháčková;zofie@skola.cz;ssh://u@h;\r\nŠtěpán Ďuriš;stepan;local;\r\n"
+    notes: list[str] = []
+    entries = parse_roster(text.encode("cp1250"), base_dir=tmp_path, notes=notes)
+    assert [e.name for e in entries] == ["Žofie Řeháčková", "Štěpán Ďuriš"]
+    assert len(notes) == 1 and "Windows-1250" in notes[0] and "Žofie" in notes[0]
+    utf8_notes: list[str] = []
+    assert [e.name for e in parse_roster(("\ufeff" + text).encode("utf-8"), base_dir=tmp_path,
+                                         notes=utf8_notes)] == ["Žofie Řeháčková", "Štěpán Ďuriš"]
+    assert utf8_notes == []  # UTF-8 (with a BOM here) is the expected encoding: nothing to say
+
+
+def test_the_roster_project_column(tmp_path):
+    roster = ("name,id,target,identity,project\nA,a,local,,/home/a/web\nB,b,local,,\n"
+              "C,c,local,,relativni/cesta\nD,d,https://d.example,,/srv/x\n")
+    with pytest.raises(CheckerError) as info:
+        parse_roster(roster.encode(), base_dir=tmp_path)
+    assert "řádek 4, sloupec project (projekt): „relativni/cesta“ není absolutní cesta" in info.value.message
+    assert "řádek 5, sloupec project (projekt): u cíle https://d.example se projekt nezadává" in info.value.message
+    good = parse_roster("\n".join(roster.splitlines()[:3]).encode(), base_dir=tmp_path)
+    assert [e.project for e in good] == ["/home/a/web", None]
 
 
 def test_bad_roster_on_the_command_line_is_exit_2_in_czech(tmp_path, checkers_home):
