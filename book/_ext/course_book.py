@@ -188,7 +188,8 @@ class ExerciseDirective(SphinxDirective):
 
         head = element("div", ["course-exercise-head"])
         label = element("span", ["course-exercise-label"])
-        label += nodes.Text(f"{kind} {step_id}")
+        # as the terminal names the step ("Krok 3"); a bonus step has a word for an id, its title says the rest
+        label += nodes.Text(step.label if step.number is not None else kind)
         title = element("span", ["course-exercise-title"])
         title += nodes.Text(step.title)
         points = element("span", ["course-exercise-points"])
