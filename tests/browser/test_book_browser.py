@@ -20,6 +20,18 @@ pytestmark = pytest.mark.browser
 
 # Every page with a mermaid diagram, and labels each of its diagrams must show (in order).
 DIAGRAMS = {
+    "kapitoly/01-debug.html": [["Nastala chyba?", "DEBUG?", "Podrobná ladicí stránka", "Server Error (500)"]],
+    "kapitoly/02-allowed-hosts.html": [["Host: 127.0.0.1:8080", "ALLOWED_HOSTS", "400 Bad Request"]],
+    "kapitoly/03-staticke-soubory.html": [["collectstatic", "STATIC_ROOT", "NGINX: location /static/"]],
+    "kapitoly/04-media.html": [["Statické soubory", "Nahrané soubory", "MEDIA_ROOT/obrazky/", "NGINX"]],
+    "kapitoly/05-secret-key.html": [["settings.py:", "secret_key.txt", "Django v paměti", "django-insecure-"]],
+    "kapitoly/06-check-deploy.html": [["manage.py check --deploy", "W009", "W018", "W020", "kapitola 5"]],
+    "kapitoly/07-nginx.html": [["NGINX:", "STATIC_ROOT", "MEDIA_ROOT", "soket /tmp/gunicorn.sock"]],
+    "kapitoly/08-gunicorn.html": [["gunicorn: hlavní proces", "worker 1", "my_project.wsgi:application"]],
+    "kapitoly/09-systemd.html": [["inactive: neběží", "active: běží", "failed: spadla", "Restart=on-failure",
+                                  "gunicorn.socket"]],
+    "kapitoly/10-postgresql.html": [["role postgres: správce", "role myprojectuser", "databáze myproject",
+                                     "db_password.txt"]],
     "kapitoly/11-cela-cesta.html": [
         ["Klient", "Webový prohlížeč", "Internet", "Server", "NGINX", "Souborový systém", "STATIC_ROOT",
          "MEDIA_ROOT", "gunicorn", "Django projekt", "PostgreSQL", "proxy pass", "statické soubory",
@@ -32,6 +44,9 @@ DIAGRAMS = {
          "111: Connection refused", "13: Permission denied", "Soket neexistuje", "Chybí styly a obrázky",
          "Jaký kód vrací soubor?", "collectstatic", "www-data nesmí číst", "400 Bad Request", "ALLOWED_HOSTS"],
     ],
+    "kapitoly/13-google-cloud.html": [["Přední servery Googlu", "Instance App Engine", "Cloud SQL", "Secret Manager",
+                                       "Cloud Storage"]],
+    "kapitoly/14-svs.html": [["Caddy", "/var/caddy.root.d/", "127.0.0.1:PORT", "PostgreSQL dbNNNN"]],
 }
 CZECH_DATE = re.compile(r"\d{1,2}\. \d{1,2}\. \d{4} v \d{1,2}:\d{2}")
 
@@ -56,8 +71,14 @@ def reload_and_wait(page) -> None:
 
 
 def diagram_texts(page) -> list[str]:
-    return page.eval_on_selector_all(
-        "pre.mermaid", "els => els.map(e => (e.querySelector('svg') || {textContent: ''}).textContent.replace(/\\s+/g, ' '))")
+    """The drawn text of each diagram (not its accessible <title>/<desc>, which repeat the labels)."""
+    return page.eval_on_selector_all("pre.mermaid", """els => els.map(e => {
+        const svg = e.querySelector('svg');
+        if (!svg) return '';
+        const copy = svg.cloneNode(true);
+        copy.querySelectorAll('title, desc, style').forEach(n => n.remove());
+        return copy.textContent.replace(/\\s+/g, ' ');
+    })""")
 
 
 # ------------------------------------------------------------------ pages, language, diagrams
@@ -114,6 +135,12 @@ def test_every_mermaid_block_becomes_an_svg_with_czech_labels(page, watch, html_
         for text, labels in zip(diagram_texts(page), expected):
             missing = [label for label in labels if label not in text]
             assert missing == [], f"{name}: labels not drawn: {missing}"
+        accessible = page.eval_on_selector_all("pre.mermaid svg", """els => els.map(s => [
+            (s.querySelector(':scope > title') || {textContent: ''}).textContent.trim(),
+            (s.querySelector(':scope > desc') || {textContent: ''}).textContent.trim(),
+            s.getAttribute('aria-labelledby') || '', s.getAttribute('aria-describedby') || ''])""")
+        for title, desc, labelled, described in accessible:
+            assert title and len(desc) > 40 and labelled and described, (name, title, desc)
         if scheme == "file" and name == "kapitoly/11-cela-cesta.html":
             page.locator("pre.mermaid").first.scroll_into_view_if_needed()
             page.screenshot(path=str(artifacts / "kniha-diagram.png"), full_page=True)
