@@ -21,7 +21,20 @@ def allowed_hosts(facts: dict):
         return failed("empty")
     if "*" in hosts:
         return failed("wildcard", hosts=shown)
+    # On the port-forwarded course VM the browser's address is known: it must be allowed.
+    host = dig(facts, "params.site_host")
+    if dig(facts, "params.browser_port") and host and not any(host_matches(p, host) for p in hosts):
+        return failed("site_missing", hosts=shown, host=host)
     return passed(hosts=shown)
+
+
+def host_matches(pattern: str, host: str) -> bool:
+    """Django's own rule (django.http.request.validate_host): exact, '.domain' for it and its
+    subdomains, '*' for anything."""
+    pattern, host = pattern.lower(), host.lower()
+    if pattern == "*" or pattern == host:
+        return True
+    return pattern.startswith(".") and (host.endswith(pattern) or host == pattern[1:])
 
 
 CHECKS = (

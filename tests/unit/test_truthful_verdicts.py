@@ -328,3 +328,14 @@ def test_a_static_404_names_the_file_the_running_nginx_opened(facts):
 
     result = {r.id: r for r in evaluate(facts, COURSE, [COURSE.step("step7")])[0].results}["nginx.E007"]
     assert result.status is Status.FAILED and "NGINX ho hledal v /srv/my_project/staticgalerie/styl.css" in result.message
+
+
+def test_allowed_hosts_must_hold_the_address_the_browser_uses_on_the_course_vm(facts):
+    facts["django"]["settings"]["ALLOWED_HOSTS"] = ["example.com"]
+    facts["params"]["browser_port"] = 8080
+    assert status_of(facts, "django.E002") == (Status.FAILED, "site_missing")
+    facts["django"]["settings"]["ALLOWED_HOSTS"] = ["example.com", ".0.0.1", "127.0.0.1"]
+    assert status_of(facts, "django.E002") == (Status.PASSED, "")
+    facts["django"]["settings"]["ALLOWED_HOSTS"] = ["example.com"]
+    facts["params"]["browser_port"] = None  # a real server, visited under its own name
+    assert status_of(facts, "django.E002") == (Status.PASSED, "")
