@@ -39,8 +39,15 @@ def venv_works(facts: dict):
         if any(word in django.get("stderr", "") for word in PERMISSION_WORDS):  # who may run it, not whether it works
             return unknown("denied", interpreter=app["interpreter"], user=django.get("ran_as") or app.get("user") or "?",
                            output=output)
+        stopped = django.get("stopped_at") or {}
+        if stopped.get("file"):  # the interpreter itself died (a signal) while running the project's code
+            return failed("crashed_at", interpreter=app["interpreter"], file=stopped["file"], line=stopped.get("line"))
         return failed("crashed", interpreter=app["interpreter"], output=output)
     if django.get("not_run") == "timeout":  # a hanging project, not a broken venv
+        stopped = django.get("stopped_at") or {}
+        if stopped.get("file"):
+            return unknown("timeout_at", interpreter=app["interpreter"], file=stopped["file"],
+                           line=stopped.get("line") or "?")
         return unknown("timeout", interpreter=app["interpreter"])
     if django.get("not_run"):
         return failed("not_run", interpreter=app["interpreter"], why=django["not_run"])
