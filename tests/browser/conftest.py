@@ -20,8 +20,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
-# jupyter-book 1 injects the sphinx-thebe config twice on every page; harmless (nothing is fetched).
-KNOWN_HARMLESS_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
+# None known: the double sphinx-thebe config ("Identifier 'THEBE_JS_URL' has already been declared")
+# is gone (book/_ext/book_fixes.py), and any page error now fails the tests.
+KNOWN_HARMLESS_PAGE_ERRORS: tuple[str, ...] = ()
 LOCAL_SCHEMES = {"file", "data", "blob", "about", "chrome-error"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
