@@ -18,11 +18,13 @@ import argparse
 import datetime as dt
 import gzip
 import json
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from lab.errors import LabError
 from tests.corpus import manifest
 from tests.corpus.manifest import OK, Combination
 from tests.helpers.vm_checker import check_vm
@@ -96,9 +98,12 @@ def record_one(vm, combination: Combination, home: Path, log=print, out: Path | 
     prepare = prepare_variant(vm, combination.variant, log)
     warnings: list[str] = []
     breakage_s = 0.0
-    if combination.breakage != OK:
-        breakage_s, warnings = apply_breakage(vm, combination)
-    facts, gather_s = gather(vm, home)
+    try:
+        if combination.breakage != OK:
+            breakage_s, warnings = apply_breakage(vm, combination)
+        facts, gather_s = gather(vm, home)
+    except (LabError, subprocess.TimeoutExpired) as exc:  # one stuck combination must not end the run
+        raise RecordError(f"{combination.key}: {exc}") from exc
     write_fixture(out or combination.fixture, facts)
     entry = {"recorded": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
              "seconds": {"restore": round(prepare, 1), "breakage": round(breakage_s, 1),
@@ -161,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
         print("nothing to record")
         return 0
 
-    from lab.errors import LabError
     from lab.harness import start_session_vm, stop_session_vm
 
     def log(msg: str) -> None:
