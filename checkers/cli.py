@@ -60,10 +60,35 @@ class CzechHelpFormatter(argparse.RawDescriptionHelpFormatter):
 def translate_argparse(message: str) -> str:
     replacements = (("unrecognized arguments", "neznámé parametry"), ("expected one argument", "chybí hodnota"),
                     ("argument ", "parametr "), ("invalid choice", "neplatná volba"), ("choose from", "možnosti"),
-                    ("invalid int value", "není celé číslo"), ("invalid float value", "není číslo"))
+                    ("invalid int value", "není celé číslo"), ("invalid float value", "není číslo"),
+                    ("the following arguments are required", "chybí povinné parametry"),
+                    ("ambiguous option", "nejednoznačná volba"), ("could match", "může znamenat"),
+                    ("not allowed with argument", "nejde použít spolu s"),
+                    ("expected at most one argument", "čeká nejvýš jednu hodnotu"))
     for old, new in replacements:
         message = message.replace(old, new)
     return message
+
+
+def number_in(low: float, high: float, what: str, example: str, integer: bool = False):
+    """An argparse type: a finite number from `low` to `high`, refused in Czech otherwise."""
+
+    def convert(text: str):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"„{text}“ není {'celé ' if integer else ''}číslo ({what}, např. "
+                                             f"{example})") from None
+        if value != value or not low <= value <= high:  # NaN, inf, out of range
+            raise argparse.ArgumentTypeError(f"{text} není v rozsahu {czech_number(low)} až {czech_number(high)} "
+                                             f"({what}, např. {example})")
+        return value
+
+    return convert
+
+
+def czech_number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,17 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host-key", choices=("accept-new", "strict", "off"), default="accept-new",
                         help="ověřování klíče stroje: accept-new (výchozí) zapamatuje nový stroj a odmítne změněný klíč")
     parser.add_argument("--json", action="store_true", help="výstup jako JSON")
-    parser.add_argument("--timeout", type=float, default=180, help="limit pro sondu v sekundách (výchozí 180)")
+    parser.add_argument("--timeout", type=number_in(1, 86400, "limit v sekundách", "--timeout 300"), default=180,
+                        help="limit pro sondu v sekundách (výchozí 180)")
     parser.add_argument("--no-color", action="store_true", help="bez barev")
     parser.add_argument("--more", action="store_true", help="u `hint`: odkryje další nápovědu")
-    parser.add_argument("--interval", type=float, default=5, help="u `watch`: pauza mezi kontrolami v sekundách")
+    parser.add_argument("--interval", type=number_in(0.5, 86400, "pauza v sekundách", "--interval 5"), default=5,
+                        help="u `watch`: pauza mezi kontrolami v sekundách")
     parser.add_argument("--serve", action="store_true", help="u `book`: spustí server na 127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000, help="u `book --serve`: port")
+    parser.add_argument("--port", type=number_in(1, 65535, "port", "--port 8000", integer=True), default=8000,
+                        help="u `book --serve`: port")
     parser.add_argument("--facts", help="vyhodnotí uložená fakta ze souboru místo připojení ke stroji")
     parser.add_argument("--save-facts", help="uloží zjištěná fakta do souboru")
     parser.add_argument("--out", help="u `grade` a `regrade`: adresář s výsledky a databází hodnocení (výchozí hodnoceni)")
-    parser.add_argument("--concurrency", type=int, default=8, help="u `grade`: kolik strojů najednou")
-    parser.add_argument("--run", type=int, help="u `regrade`: číslo běhu hodnocení")
+    parser.add_argument("--concurrency", type=number_in(1, 64, "strojů najednou", "--concurrency 8", integer=True),
+                        default=8, help="u `grade`: kolik strojů najednou")
+    parser.add_argument("--run", type=number_in(1, 10**9, "číslo běhu", "--run 3", integer=True),
+                        help="u `regrade`: číslo běhu hodnocení")
     parser.add_argument("--vagrant", type=int, nargs="?", const=0, metavar="N",
                         help="u `roster`: soupiska pro N strojů z Vagrantfilu (jinak podle KURZ_STUDENTS)")
     parser.add_argument("--profile", choices=("vm", "appengine", "svs"), default="vm",
@@ -225,6 +255,8 @@ def gather_facts(course: Course, args: argparse.Namespace, report: TerminalRepor
     from checkers.targets import open_transport
 
     options = target_options(args)
+    if args.save_facts:
+        writable_file(Path(args.save_facts), "--save-facts")
     owned = transport is None
     if owned:
         prepare_in_background()
@@ -233,6 +265,9 @@ def gather_facts(course: Course, args: argparse.Namespace, report: TerminalRepor
     project = args.project
     if project and transport.label == "local":
         project = os.path.abspath(project)  # "--project ." means the current directory
+        if os.path.exists(project) and not os.path.isdir(project):
+            raise CheckerError(f"{args.project} zadaný v --project je soubor, ne adresář s projektem.",
+                               "Zadejte adresář, ve kterém je manage.py, např. `--project /srv/my_project`.")
     params = session.probe_params(course, project, args.profile, transport)
     if args.svs_domain:
         params["svs_domain"] = args.svs_domain
@@ -247,8 +282,28 @@ def gather_facts(course: Course, args: argparse.Namespace, report: TerminalRepor
 
         add_live_facts(found, args, report)
     if args.save_facts:
-        facts_mod.save(found, Path(args.save_facts))
+        try:
+            facts_mod.save(found, Path(args.save_facts))
+        except OSError as exc:
+            from checkers.progress import storage_problem
+
+            session.STORAGE_WARNINGS.append(storage_problem(exc, Path(args.save_facts)))
     return found, transport.label
+
+
+def writable_file(path: Path, option: str) -> None:
+    """Refuse, before anything is done, a file we could not write (a directory, no such directory
+    that can be made, no rights)."""
+    if path.is_dir():
+        raise CheckerError(f"{path} zadaný v {option} je adresář, ne soubor.",
+                           f"Zadejte jméno souboru, např. `{option} fakta.json`.")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise CheckerError(f"Do {path} zadaného v {option} nejde zapisovat (adresář {parent} "
+                           f"{'není adresář' if not parent.is_dir() else 'nemá právo zápisu'}).",
+                           f"Zadejte soubor v adresáři, kam smíte zapisovat, např. `{option} fakta.json`.")
 
 
 def require_project(facts: dict, args: argparse.Namespace) -> None:
@@ -273,7 +328,7 @@ def check_steps(course: Course, steps, label: str, args: argparse.Namespace, rep
         json_report.emit(json_report.runs_document(runs, target, label))
     else:
         report.runs(runs, course, target)
-    for warning in warnings:
+    for warning in session.STORAGE_WARNINGS + warnings:
         report.warning(warning)
     return int(exit_code([r for run in runs for r in run.results]))
 

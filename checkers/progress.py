@@ -81,10 +81,31 @@ class StepOutcome:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a full disk or a killed process never leaves half a file, nor
+    (on an error) the temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def storage_problem(exc: OSError, path: Path) -> str:
+    """What could not be saved where, and why, in Czech (for a warning shown with the results)."""
+    import errno
+
+    causes = {errno.ENOSPC: "na disku došlo místo", errno.EDQUOT: "je vyčerpaná disková kvóta",
+              errno.EROFS: "disk je jen pro čtení", errno.EACCES: "chybí právo zápisu",
+              errno.EPERM: "chybí právo zápisu", errno.ENOTDIR: "v cestě je soubor místo adresáře",
+              errno.EISDIR: "na tom místě je adresář"}
+    cause = causes.get(exc.errno, exc.strerror or str(exc))
+    return f"Do {path} nejde zapisovat ({cause})."
 
 
 class ProgressStore:

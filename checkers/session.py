@@ -62,9 +62,18 @@ def connected(options: TargetOptions):
         transport.close()
 
 
+STORAGE_WARNINGS: list[str] = []  # what could not be saved in this run (shown after the results)
+
+
 def collect(transport: Transport, params: dict, timeout: float) -> dict:
     facts = gather(transport, params, timeout)
-    save(facts, state_dir() / "facts" / f"{slug(transport.label)}.json")
+    path = state_dir() / "facts" / f"{slug(transport.label)}.json"
+    try:
+        save(facts, path)
+    except OSError as exc:  # a full or read-only disk must not hide the results
+        from checkers.progress import storage_problem
+
+        STORAGE_WARNINGS.append(storage_problem(exc, path.parent) + " Fakta z této kontroly se neuložila.")
     return facts
 
 
@@ -78,6 +87,16 @@ def evaluate(facts: dict, course: Course, steps: list[Step]) -> list[StepRun]:
 def record(runs: list[StepRun], course: Course, target: str) -> list[str]:
     """Store the attempts and refresh the book's progress file; returns warnings for the student."""
     store = ProgressStore(state_dir())
-    state = store.record([run.outcome() for run in runs], target)
-    write_book_progress(book_html_dir(), state, course)
+    try:
+        state = store.record([run.outcome() for run in runs], target)
+    except OSError as exc:
+        from checkers.progress import storage_problem
+
+        return [storage_problem(exc, state_dir()) + " Postup se neuložil; výsledek kontroly platí."]
+    try:
+        write_book_progress(book_html_dir(), state, course)
+    except OSError as exc:
+        from checkers.progress import storage_problem
+
+        store.warnings.append(storage_problem(exc, book_html_dir()) + " Kniha neukáže nový postup.")
     return store.warnings

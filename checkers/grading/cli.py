@@ -19,7 +19,7 @@ from pathlib import Path
 from checkers.course import Course
 from checkers.errors import CheckerError, ExitCode
 from checkers.grading import exports
-from checkers.grading.gradebook import Gradebook, gradebook_path
+from checkers.grading.gradebook import Gradebook, gradebook_path, run_owner
 from checkers.grading.model import GRADED, PENDING, STATE_LABELS, display_text
 from checkers.report.terminal import points as points_word
 from checkers.texts import plural
@@ -82,13 +82,16 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
         os.environ["KURZ_STUDENTS"] = str(size)  # the Vagrantfile defines student01…NN only when asked to
     out_dir = _out_dir(args)
     book = Gradebook(gradebook_path(out_dir))
+    for dead in book.mark_dead_runs():
+        report.warning(f"Běh hodnocení č. {dead} skončil nečekaně (proces už neběží), je teď veden jako přerušený.")
     settings = GradeSettings(timeout=float(args.timeout), concurrency=args.concurrency, host_key=args.host_key,
                              ca_file=getattr(args, "ca_file", None), project=_project(args))
     run_id = book.start_run("grade", column_steps(course, entries), course.title, checks_digest(course),
                             roster=str(roster_path), settings={"timeout": settings.timeout,
                                                                "concurrency": settings.concurrency,
                                                                "host_key": settings.host_key,
-                                                               "project": settings.project})
+                                                               "project": settings.project,
+                                                               "process": run_owner()})
     book.add_pending(run_id, entries, [max_points(e, course) for e in entries])
     console = report.errors if args.json else report.console
     for note in notes:

@@ -130,12 +130,18 @@ class StoredTarget:
 class Gradebook:
     def __init__(self, path: Path):
         self.path = Path(path)
+        out_dir = self.path.parent
+        if out_dir.exists() and not out_dir.is_dir():
+            raise CheckerError(f"{out_dir} zadaný v --out není adresář, ale soubor.",
+                               "Zadejte adresář pro výsledky, např. `--out hodnoceni`.")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None)  # explicit BEGIN/COMMIT below
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA busy_timeout = 10000")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.OperationalError as exc:  # cannot open: no rights, read-only, no space
+            raise storage_error(exc, self.path) from exc
         except sqlite3.DatabaseError as exc:
             raise CheckerError(f"Soubor {self.path} není čitelná databáze hodnocení ({exc}).",
                                "Zadejte jiný adresář v --out, nebo poškozený soubor přejmenujte.") from exc
@@ -148,7 +154,27 @@ class Gradebook:
         if version == 0 and self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise CheckerError(f"Soubor {self.path} je databáze, ale ne databáze hodnocení.",
                                "Zadejte jiný adresář v --out.")
-        self._migrate(version)
+        try:
+            self._migrate(version)
+        except sqlite3.OperationalError as exc:
+            raise storage_error(exc, self.path) from exc
+
+    def mark_dead_runs(self, alive=None) -> list[int]:
+        """Runs left 'running' by a process that no longer exists (killed, power cut) become
+        'interrupted': their graded targets stay, the rest stays pending. Returns their ids."""
+        alive = alive or _process_alive
+        dead = []
+        for run_id, settings in self.db.execute("SELECT id, settings FROM runs WHERE status = 'running'").fetchall():
+            try:
+                owner = json.loads(settings or "{}").get("process") or {}
+            except ValueError:
+                owner = {}
+            if owner.get("host") == _host() and owner.get("pid") and alive(int(owner["pid"])):
+                continue  # another grading run, still going
+            dead.append(run_id)
+        for run_id in dead:
+            self.finish_run(run_id, "interrupted")
+        return dead
 
     def _migrate(self, version: int) -> None:
         for target in range(version + 1, SCHEMA_VERSION + 1):
@@ -291,10 +317,67 @@ class _Transaction:
         if self.nested:
             return False
         if exc_type is None:
-            self.db.execute("COMMIT")
-        else:
-            self.db.execute("ROLLBACK")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                self._rollback()
+                raise storage_error(error, None) from error
+            return False
+        self._rollback()  # SQLite may have rolled back already (disk full): the cause is `exc`, not this
+        if isinstance(exc, sqlite3.OperationalError):
+            raise storage_error(exc, None) from exc
         return False
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+
+def storage_error(exc: Exception, path: Path | None) -> CheckerError:
+    """A database error as the teacher can act on it: which file, and why, in Czech."""
+    text = str(exc).lower()
+    where = f" {path}" if path else ""
+    if "full" in text or "no space" in text:
+        why = "na disku došlo místo"
+        hint = "Uvolněte místo na disku (nebo zadejte jiný adresář v --out) a spusťte hodnocení znovu; co už bylo uložené, zůstává."
+    elif "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+        why = "do adresáře nebo souboru nejde zapisovat"
+        hint = "Zkontrolujte práva k adresáři v --out (nebo zadejte jiný) a spusťte hodnocení znovu."
+    elif "locked" in text or "busy" in text:
+        why = "databázi právě používá jiný běh hodnocení"
+        hint = "Počkejte, až doběhne, nebo zadejte jiný adresář v --out."
+    else:
+        why = str(exc)
+        hint = "Zkontrolujte disk a adresář v --out a spusťte hodnocení znovu."
+    return CheckerError(f"Databázi hodnocení{where} nejde zapsat: {why}.", hint)
+
+
+def _host() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _process_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_owner() -> dict:
+    """Who runs a grading run (stored with it, so a later start can tell a dead run from a live one)."""
+    import os
+
+    return {"host": _host(), "pid": os.getpid()}
 
 
 def gradebook_path(out_dir: Path) -> Path:

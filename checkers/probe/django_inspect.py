@@ -27,16 +27,50 @@ MAX_LISTED = 5
 
 
 def error_facts(exc):
+    """The error, with the project's file and line where it happened: the innermost frame of the
+    project's own code, not Django's, the standard library's (importlib) or our own."""
     tb = traceback.extract_tb(exc.__traceback__)
     frame = None
     for entry in reversed(tb):
-        if "site-packages" not in entry.filename and not entry.filename.startswith("<"):
+        if project_frame(entry.filename):
             frame = entry
             break
     last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return {"type": type(exc).__name__, "message": last[:800],
-            "file": frame.filename if frame else getattr(exc, "filename", None),
-            "line": frame.lineno if frame else getattr(exc, "lineno", None)}
+    file, line = (frame.filename, frame.lineno) if frame else (getattr(exc, "filename", None),
+                                                               getattr(exc, "lineno", None))
+    if frame is None and isinstance(exc, ModuleNotFoundError):
+        file, line = where_module_named(exc.name) or (file, line)
+    return {"type": type(exc).__name__, "message": last[:800], "file": file, "line": line}
+
+
+def project_frame(filename):
+    if not filename or filename.startswith("<") or "-packages" + os.sep in filename:
+        return False
+    if PROJECT_DIR and filename.startswith(PROJECT_DIR + os.sep):
+        return True
+    return not filename.startswith((sys.base_prefix + os.sep, sys.prefix + os.sep))
+
+
+def where_module_named(name):
+    """A settings module that does not exist: the line naming it (manage.py's
+    DJANGO_SETTINGS_MODULE, wsgi.py), which is where it is to be fixed."""
+    wanted = os.environ.get("DJANGO_SETTINGS_MODULE") or ""
+    if not name or not PROJECT_DIR or not (wanted == name or wanted.startswith(name + ".")):
+        return None
+    for relative in ["manage.py"] + sorted(n + os.sep + "wsgi.py" for n in os.listdir(PROJECT_DIR)
+                                           if os.path.isdir(os.path.join(PROJECT_DIR, n))):
+        path = os.path.join(PROJECT_DIR, relative)
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                for number, text in enumerate(handle, 1):
+                    if "DJANGO_SETTINGS_MODULE" in text and wanted in text:
+                        return path, number
+        except OSError:
+            continue
+    return None
+
+
+PROJECT_DIR = None  # set by inspect()
 
 
 SECRET_WORDS = ("SECRET", "PASSWORD", "PASSWD", "TOKEN", "KEY", "PASS", "CREDENTIAL", "PRIVATE")
@@ -564,7 +598,9 @@ def package_versions(wanted=WATCHED_DISTRIBUTIONS):
 
 
 def inspect(params):
+    global PROJECT_DIR
     project_dir = params["project_dir"]
+    PROJECT_DIR = os.path.realpath(project_dir).rstrip(os.sep) if project_dir else None
     os.chdir(project_dir)
     sys.path.insert(0, project_dir)
     if params.get("settings_module"):

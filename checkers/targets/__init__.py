@@ -58,17 +58,58 @@ def parse_target(spec: str) -> TargetSpec:
     if text in ("lab", "local"):
         return TargetSpec(text, text)
     if text.startswith("ssh://"):
-        parts = urlsplit(text)
-        if not parts.hostname:
-            raise CheckerError(f"V cíli {spec} chybí jméno stroje.", "Tvar je `ssh://uživatel@stroj[:port]`.")
-        try:
-            parts.port
-        except ValueError as exc:
-            raise CheckerError(f"Port v cíli {spec} není číslo.", "Tvar je `ssh://uživatel@stroj[:port]`.") from exc
+        ssh_parts(text)  # refuses what is not ssh://[user@]host[:port]
         return TargetSpec("ssh", text)
     if text.startswith(("http://", "https://")):
         return TargetSpec("url", text)
     raise CheckerError(f"Cíl „{spec}“ neznám.", f"Možné cíle: {SCHEMES}.")
+
+
+SSH_FORM = "Tvar je `ssh://uživatel@stroj[:port]`, např. `ssh://vagrant@192.168.56.10:22`."
+HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*\.?$")
+USER_NAME = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$")
+
+
+def ssh_parts(spec: str):
+    """urlsplit() of an ssh:// target, every part checked: a host name or IP address, a user name,
+    a port from 1 to 65535, nothing else (no path, query or password)."""
+    import ipaddress
+
+    shown = display(spec)
+    try:
+        parts = urlsplit(spec)
+        hostname = parts.hostname
+    except ValueError as exc:  # "[zz]", "[::1;id]": not an IPv6 address in brackets
+        raise CheckerError(f"Adresa stroje v cíli {shown} není platná (v hranatých závorkách smí být jen "
+                           "IPv6 adresa).", SSH_FORM) from exc
+    if not hostname:
+        raise CheckerError(f"V cíli {shown} chybí jméno stroje.", SSH_FORM)
+    netloc_host = parts.netloc.rpartition("@")[2]
+    if netloc_host.startswith("["):
+        try:
+            ipaddress.IPv6Address(hostname.split("%")[0])
+        except ValueError as exc:
+            raise CheckerError(f"„{display(hostname)}“ v cíli {shown} není IPv6 adresa.", SSH_FORM) from exc
+    elif not HOST_NAME.match(hostname):
+        raise CheckerError(f"„{display(hostname)}“ v cíli {shown} není jméno stroje ani IP adresa.", SSH_FORM)
+    if parts.username is not None and not USER_NAME.match(parts.username):
+        raise CheckerError(f"Uživatel „{display(parts.username)}“ v cíli {shown} není platné jméno uživatele.", SSH_FORM)
+    port_text = netloc_host.rpartition("]")[2] if netloc_host.startswith("[") else netloc_host
+    if ":" in port_text:
+        port = port_text.rsplit(":", 1)[1]
+        if not port.isdigit():
+            raise CheckerError(f"Port „{display(port)}“ v cíli {shown} není číslo.", SSH_FORM)
+        if not 1 <= int(port) <= 65535:
+            raise CheckerError(f"Port {int(port)} v cíli {shown} neexistuje: port je číslo od 1 do 65535.", SSH_FORM)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise CheckerError(f"Cíl {shown} má za adresou stroje ještě další text.", SSH_FORM)
+    return parts
+
+
+def display(text: str, limit: int = 80) -> str:
+    """A user's text in a message: control characters visible, long text cut."""
+    shown = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(text))
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def open_transport(options: TargetOptions) -> Transport:
@@ -85,7 +126,11 @@ def open_transport(options: TargetOptions) -> Transport:
     from checkers.targets.sshconfig import params_from_config, read_config
 
     if target.kind == "ssh":
-        parts = urlsplit(target.value)
+        parts = ssh_parts(target.value)
+        if parts.password is not None:  # never repeated in the message
+            raise CheckerError("V cíli ssh:// je heslo. Checker se heslem nepřihlašuje (a do příkazové řádky ani "
+                               "do soupisky nepatří).", "Přihlaste se SSH klíčem: `--target ssh://uživatel@stroj "
+                               "--identity cesta/ke/klíči`.")
         if options.ssh_config:
             params = params_from_config(read_config(Path(options.ssh_config)), parts.hostname, options.ssh_config,
                                         options.host_key, known_hosts_file())

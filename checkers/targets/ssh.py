@@ -68,6 +68,29 @@ class _Ignore(paramiko.MissingHostKeyPolicy):
         return
 
 
+def check_key_file(path: Path) -> None:
+    """The private key exists, is a file, and only its owner may read it (OpenSSH refuses others)."""
+    import os
+    import stat
+    import sys
+
+    try:
+        info = path.stat()
+    except FileNotFoundError as exc:
+        raise CheckerError(f"Soubor s SSH klíčem {path} neexistuje.",
+                           "Zkontrolujte cestu v --identity, v ssh-configu nebo v soupisce třídy.") from exc
+    except OSError as exc:
+        raise CheckerError(f"Soubor s SSH klíčem {path} nejde otevřít ({exc.strerror}).",
+                           "Zkontrolujte cestu a práva.") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise CheckerError(f"{path} není soubor se soukromým SSH klíčem.",
+                           "Zadejte soubor s klíčem (např. ~/.ssh/id_ed25519), ne adresář.")
+    if sys.platform != "win32" and info.st_mode & 0o077 and info.st_uid == os.geteuid():
+        raise CheckerError(f"Soukromý SSH klíč {path} mohou číst i jiní uživatelé (práva {stat.S_IMODE(info.st_mode):04o}). "
+                           "OpenSSH takový klíč odmítne a checker také.",
+                           f"Nechte ho jen pro sebe: `chmod 600 {path}`.")
+
+
 class SSHTransport:
     def __init__(self, params: SSHParams, connect_timeout: float = 15):
         self.params = params
@@ -93,9 +116,7 @@ class SSHTransport:
             else:
                 client.set_missing_host_key_policy(paramiko.RejectPolicy())
         for key_file in p.identity or []:
-            if not Path(key_file).expanduser().is_file():
-                raise CheckerError(f"Soubor s SSH klíčem {key_file} neexistuje.",
-                                   "Zkontrolujte cestu v --identity, v ssh-configu nebo v soupisce třídy.")
+            check_key_file(Path(key_file).expanduser())
         sock = paramiko.ProxyCommand(p.proxy_command) if p.proxy_command else None
         where = f"{p.host}:{p.port}"
         try:
@@ -122,6 +143,10 @@ class SSHTransport:
                 raise CheckerError(f"Stroj {where} přijal spojení, ale do {timeout:g} s neodpověděl jako SSH server.",
                                    "Stroj je možná přetížený nebo zaseknutý. Zkuste ho restartovat (`vagrant reload`).") from exc
             raise CheckerError(f"SSH spojení s {where} selhalo: {text}", "Zkontrolujte adresu a port cíle.") from exc
+        except (EOFError, ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
+            raise CheckerError(f"Stroj {where} ukončil spojení hned na začátku, dřív než se domluvil jako SSH server.",
+                               "Na tom portu možná běží něco jiného než SSH, nebo server spojení odmítá (přetížení, "
+                               "MaxStartups, fail2ban). Zkontrolujte port a zkuste to za chvíli znovu.") from exc
         except (socket.timeout, TimeoutError) as exc:
             raise CheckerError(f"Spojení s {where} vypršelo: do {timeout:g} s nikdo neodpověděl.",
                                "Běží stroj? U Vagrantu ho spusťte `vagrant up`, jinak zkontrolujte adresu a síť.") from exc
@@ -136,6 +161,15 @@ class SSHTransport:
         return client
 
     def run(self, command: str, stdin: bytes | None, timeout: float) -> CommandResult:
+        try:
+            return self._run(command, stdin, timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            if isinstance(exc, CheckerError):
+                raise
+            raise CheckerError(f"SSH spojení s {self.label} se během kontroly přerušilo ({type(exc).__name__}).",
+                               "Stroj se možná restartoval nebo spadla síť. Zkuste kontrolu spustit znovu.") from exc
+
+    def _run(self, command: str, stdin: bytes | None, timeout: float) -> CommandResult:
         self.executions += 1
         transport = self.client.get_transport()
         if transport is None or not transport.is_active():
