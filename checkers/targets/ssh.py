@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import select
+import shlex
 import socket
 import threading
 import time
@@ -91,6 +92,11 @@ def check_key_file(path: Path) -> None:
                            f"Nechte ho jen pro sebe: `chmod 600 {path}`.")
 
 
+def known_hosts_entry(host: str, port: int) -> str:
+    """How OpenSSH (and paramiko) name a host in known_hosts: `host`, or `[host]:port` off port 22."""
+    return host if port == 22 else f"[{host}]:{port}"
+
+
 class SSHTransport:
     def __init__(self, params: SSHParams, connect_timeout: float = 15):
         self.params = params
@@ -109,9 +115,12 @@ class SSHTransport:
                 client.load_system_host_keys()
             except (OSError, paramiko.SSHException):
                 pass
-            if p.host_key == "accept-new" and p.known_hosts:
-                if p.known_hosts.exists():
+            if p.known_hosts and p.known_hosts.exists():  # strict trusts what accept-new remembered, too
+                try:
                     client.load_host_keys(str(p.known_hosts))
+                except (OSError, paramiko.SSHException):
+                    pass
+            if p.host_key == "accept-new" and p.known_hosts:
                 client.set_missing_host_key_policy(_RememberNew(p.known_hosts))
             else:
                 client.set_missing_host_key_policy(paramiko.RejectPolicy())
@@ -126,10 +135,13 @@ class SSHTransport:
                 look_for_keys=not p.identity, allow_agent=not p.identity, sock=sock,
             )
         except paramiko.BadHostKeyException as exc:
+            entry = known_hosts_entry(p.host, p.port)
+            stores = [f"`ssh-keygen -f {shlex.quote(str(p.known_hosts))} -R {shlex.quote(entry)}`"] if p.known_hosts else []
+            stores.append(f"`ssh-keygen -R {shlex.quote(entry)}` (~/.ssh/known_hosts)")
             raise CheckerError(
                 f"Stroj {where} se prokázal JINÝM klíčem, než jaký si pamatuji. Buď byl přeinstalován, nebo se za něj někdo vydává.",
-                "Pokud víte, že byl stroj přeinstalován, odstraňte starý záznam: "
-                f"`ssh-keygen -R {p.host}` (a případně i z {p.known_hosts}). Jinak se nepřipojujte a řekněte to vyučujícímu.",
+                "Pokud víte, že byl stroj přeinstalován, odstraňte starý záznam: " + " a ".join(stores)
+                + ". Jinak se nepřipojujte a řekněte to vyučujícímu.",
             ) from exc
         except paramiko.AuthenticationException as exc:
             raise CheckerError(f"Přihlášení na {where} jako {p.user or '(výchozí uživatel)'} se nepovedlo: klíč nebyl přijat.",
@@ -138,7 +150,10 @@ class SSHTransport:
             text = str(exc)
             if "not found in known_hosts" in text or "Server" in text and "not found" in text:
                 raise CheckerError(f"Stroj {where} zatím neznám a volba --host-key strict nedovoluje nové stroje.",
-                                   f"Ověřte otisk klíče a přidejte ho: `ssh-keyscan -p {p.port} {p.host} >> ~/.ssh/known_hosts`.") from exc
+                                   "Otisk jeho klíče si ověřte jinou cestou (u správce stroje, na jeho konzoli: "
+                                   "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`). Pak se připojte jednou bez "
+                                   "--host-key strict: klíč se zapamatuje a strict ho bude dál vyžadovat. Klíč "
+                                   "neopisujte z ssh-keyscan – ten ukáže i klíč útočníka.") from exc
             if any(word in text.lower() for word in ("banner", "timed out", "no existing session")):
                 raise CheckerError(f"Stroj {where} přijal spojení, ale do {timeout:g} s neodpověděl jako SSH server.",
                                    "Stroj je možná přetížený nebo zaseknutý. Zkuste ho restartovat (`vagrant reload`).") from exc
