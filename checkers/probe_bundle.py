@@ -29,14 +29,19 @@ PROBE_FAILED_RC = 70
 # One sudo only (each costs a PAM session, ~0.3 s on an emulated VM): when sudo itself refuses
 # (1) or is missing (127), the script is still unread on stdin and runs as the login user.
 # bash and zsh know $UID without starting `id` (~0.1 s on an emulated VM); a plain sh asks `id`.
-REMOTE_COMMAND = (
+POSIX_COMMAND = (
     "LC_ALL=C.UTF-8; LANG=C.UTF-8; export LC_ALL LANG; "
     f"command -v python3 >/dev/null 2>&1 || {{ echo {NO_PYTHON_MARKER} >&2; exit 127; }}; "
     'if [ "${UID:-$(id -u)}" = 0 ]; then exec python3 -I -; fi; '
     "sudo -n python3 -I -; rc=$?; "
-    'if [ "$rc" != 1 ] && [ "$rc" != 127 ]; then exit "$rc"; fi; '
+    'if [ "$rc" -ne 1 ] && [ "$rc" -ne 127 ]; then exit "$rc"; fi; '
     f"echo {NO_SUDO_MARKER} >&2; exec python3 -I -"
 )
+# sshd runs the command with the login user's shell, which may be fish, tcsh or zsh: the POSIX
+# command goes to /bin/sh in single quotes, and holds nothing any of those shells would still
+# interpret inside them (a quote, a backslash, csh's history "!", a newline).
+assert not set(POSIX_COMMAND) & set("'\\!\n")
+REMOTE_COMMAND = f"/bin/sh -c '{POSIX_COMMAND}'"
 
 LOADER = '''
 import binascii, importlib.machinery, json, os, sys, zlib

@@ -30,7 +30,9 @@ class Sshd:
         os.chmod(self.dir / "authorized_keys", 0o600)
         self.process: subprocess.Popen | None = None
 
-    def start(self, host_key_name: str = "host_key") -> "Sshd":
+    def start(self, host_key_name: str = "host_key", login_shell: str | None = None) -> "Sshd":
+        """`login_shell`: root's shell as this sshd sees it (fish, tcsh…). The server then runs in a
+        private mount namespace where /etc/passwd is a copy saying so; the machine's own is untouched."""
         host_key = self.dir / host_key_name
         if not host_key.exists():
             keygen(host_key)
@@ -42,8 +44,15 @@ class Sshd:
             "LogLevel ERROR", "",
         ]))
         Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory
-        self.process = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(config)],
-                                        stderr=open(self.dir / "sshd.log", "ab"))
+        argv = ["/usr/sbin/sshd", "-D", "-e", "-f", str(config)]
+        if login_shell:
+            passwd = self.dir / "passwd"
+            lines = Path("/etc/passwd").read_text().splitlines()
+            passwd.write_text("\n".join(":".join(l.split(":")[:6] + [login_shell]) if l.startswith("root:") else l
+                                        for l in lines) + "\n")
+            script = f"mount --bind {passwd} /etc/passwd && exec {' '.join(argv)}"
+            argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script]
+        self.process = subprocess.Popen(argv, stderr=open(self.dir / "sshd.log", "ab"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
