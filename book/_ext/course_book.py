@@ -428,7 +428,8 @@ def _estimated_time(app: Sphinx, doctree: nodes.document) -> None:
     if minutes is None or section is None or not isinstance(section[0], nodes.title):
         return
     note = nodes.paragraph(classes=["course-time"])
-    note += nodes.Text(f"⏱ Odhadovaný čas: asi {minutes_cs(minutes)}")
+    # Plain text: an emoji clock is a blank box where no emoji font is installed.
+    note += nodes.Text(f"Odhadovaný čas: asi {minutes_cs(minutes)}")
     section.insert(1, note)
 
 
@@ -439,7 +440,7 @@ GLOSSARY_DOC = "slovnicek"
 GLOSSARY_FORMS: dict[str, tuple[str, ...]] = {
     "reverzní proxy": ("reverzní proxy", "reverzní proxy serveru"),
     "soket": ("soket", "soketu", "soketem", "sokety", "soketů", "soketech"),
-    "démon": ("démon", "démona", "démonem", "démoni", "démonů"),
+    "démon": ("démon", "démona", "démonem", "démoni", "démony", "démonů"),
     "worker": ("worker", "workeru", "workerem", "workery", "workerů", "workerech"),
     "aplikační server": ("aplikační server", "aplikačního serveru", "aplikačním serveru", "aplikační servery"),
     "WSGI": ("WSGI",),
