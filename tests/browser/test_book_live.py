@@ -4,6 +4,7 @@ links to the next one."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -113,3 +114,31 @@ def test_the_last_exercise_says_the_course_is_done(page, html_dir, clean_progres
     note = page.locator(f"section#cviceni-{last.id} .course-next")
     assert note.is_visible() and "poslední cvičení kurzu" in note.inner_text()
     assert note.locator("a").count() == 0
+
+
+# ------------------------------------------------------------------ glossary and estimated time in the built book
+
+
+def test_first_uses_link_to_the_czech_glossary(page, html_dir):
+    page.goto(url(html_dir, "kapitoly/07-nginx.html"))
+    terms = page.locator("a.course-term")
+    hrefs = terms.evaluate_all("els => els.map(e => [e.textContent, e.getAttribute('href'), e.title])")
+    assert ["reverzní proxy", "../slovnicek.html#term-reverzni-proxy"] in [h[:2] for h in hrefs]
+    assert all(title for _, _, title in hrefs)  # the definition's first sentence as a tooltip
+    assert len({href for _, href, _ in hrefs}) == len(hrefs)  # each term once per page
+    assert page.locator("code a.course-term, h1 a.course-term, h2 a.course-term, a a.course-term").count() == 0
+    page.locator("a.course-term", has_text="reverzní proxy").click()
+    page.wait_for_url("**/slovnicek.html#term-reverzni-proxy")
+    for term in ("reverzní proxy", "soket", "démon", "worker"):
+        assert page.locator("dl.glossary dt", has_text=term).count() >= 1, term
+    assert page.locator("a.course-term").count() == 0  # the glossary does not link to itself
+
+
+def test_every_chapter_shows_its_estimated_time(page, html_dir):
+    for path in sorted((html_dir / "kapitoly").glob("[0-9][0-9]-*.html")):
+        page.goto(path.as_uri())
+        note = page.locator("article .course-time")
+        assert note.count() == 1, path.name
+        assert re.fullmatch(r"Odhadovaný čas: asi \d+ minut(a|y)?", note.inner_text()), note.inner_text()
+    page.goto(url(html_dir, "intro.html"))
+    assert page.locator(".course-time").count() == 0  # only chapters with estimated_minutes
