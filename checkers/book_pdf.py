@@ -1,8 +1,9 @@
 """The whole course book as one PDF, offline: `python -m checkers.book_pdf [--out kniha.pdf]`.
 
-The built HTML book (`./kurz book` first) is joined into one page, <html>/kapitoly/kniha-tisk.html:
-every page of the table of contents in order, inside the layout of a chapter with a diagram (so
-the theme's styles, course.css with its print rules and the offline mermaid are all there). Debian's
+The built HTML book (`./kurz book` first) is joined into one temporary page (never inside the built
+book): every page of the table of contents in order, inside the layout of a chapter with a diagram
+(so the theme's styles, course.css with its print rules and the offline mermaid are all there), with
+a <base href> at the built book's kapitoly/ so every relative address still resolves. Debian's
 chromium prints it with `--headless --print-to-pdf`: no network, no extra Python packages beyond
 the book's own (BeautifulSoup comes with jupyter-book). The print stylesheet (course.css,
 `@media print`) expands every hint and hides buttons, the reference solutions and the navigation.
@@ -16,12 +17,14 @@ import posixpath
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from checkers.errors import CheckerError
 from checkers.paths import BOOK_DIR, BOOK_HTML_DIR
 
+# Where the joined page behaves as if it were (its <base>): addresses are rewritten for this place.
 PRINT_PAGE = "kapitoly/kniha-tisk.html"
 # A chapter with a mermaid diagram: its <head> loads everything the joined page needs.
 TEMPLATE_PAGE = "kapitoly/11-cela-cesta.html"
@@ -65,8 +68,8 @@ def _rebase(value: str, page: str, target: str) -> str:
     return rebased + (hash_ + fragment if hash_ else "")
 
 
-def join_pages(html_dir: Path = BOOK_HTML_DIR, book_dir: Path = BOOK_DIR) -> Path:
-    """Write <html_dir>/kapitoly/kniha-tisk.html: the whole book on one page; returns its path."""
+def join_pages(target: Path, html_dir: Path = BOOK_HTML_DIR, book_dir: Path = BOOK_DIR) -> Path:
+    """Write `target`: the whole book on one page, its addresses relative to <html_dir>/kapitoly/."""
     from bs4 import BeautifulSoup
 
     template_file = html_dir / TEMPLATE_PAGE
@@ -96,7 +99,8 @@ def join_pages(html_dir: Path = BOOK_HTML_DIR, book_dir: Path = BOOK_DIR) -> Pat
     title = document.find("title")
     if title is not None:
         title.string = "Django v produkci – celá kniha"
-    target = html_dir / PRINT_PAGE
+    base = document.new_tag("base", href=(html_dir / PRINT_PAGE).resolve().parent.as_uri() + "/")
+    document.head.insert(0, base)
     target.write_text(str(document), encoding="utf-8")
     return target
 
@@ -134,7 +138,8 @@ def print_to_pdf(page: Path, out: Path, chromium: str | None = None) -> Path:
 
 
 def export_pdf(out: Path, html_dir: Path = BOOK_HTML_DIR, book_dir: Path = BOOK_DIR) -> Path:
-    return print_to_pdf(join_pages(html_dir, book_dir), out)
+    with tempfile.TemporaryDirectory(prefix="kniha-tisk-") as scratch:
+        return print_to_pdf(join_pages(Path(scratch) / "kniha-tisk.html", html_dir, book_dir), out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,7 +69,8 @@ def whole_book_pdf(html_dir, tmp_path_factory):
     return pdf
 
 
-def test_the_whole_book_exports_to_one_pdf_with_every_hint(whole_book_pdf):
+def test_the_whole_book_exports_to_one_pdf_with_every_hint(whole_book_pdf, html_dir):
+    assert list(html_dir.rglob("kniha-tisk*")) == []  # the joined page is temporary, never in the book
     text = pdf_text(whole_book_pdf)
     course = load_course()
     missing = [(step.id, tier) for step in course.steps for tier, hint in enumerate(step.hints, 1)
