@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from checkers.course import Course, load_course
-from checkers.errors import CheckerError, ExitCode
+from checkers.errors import CheckerError, ExitCode, hide_url_passwords
 from checkers.paths import state_dir
 from checkers.progress import ProgressStore, write_atomic
 from checkers.report import json_report
@@ -139,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_intermixed_args(argv)
         return int(dispatch(args, report))
     except CheckerError as err:
+        message, hint = hide_url_passwords(err.message), hide_url_passwords(err.hint)
         if wants_json:
-            json_report.emit(json_report.error_document(err.message, err.hint, int(err.exit_code)))
+            json_report.emit(json_report.error_document(message, hint, int(err.exit_code)))
         else:
-            report.error(err.message, err.hint)
+            report.error(message, hint)
         return int(err.exit_code)
     except KeyboardInterrupt:
         report.errors.print()
@@ -294,13 +295,19 @@ def gather_facts(course: Course, args: argparse.Namespace, report: TerminalRepor
 def writable_file(path: Path, option: str) -> None:
     """Refuse, before anything is done, a file we could not write (a directory, no such directory
     that can be made, no rights)."""
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        usable = parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+    except OSError as exc:  # a name too long, a loop of links…
+        raise CheckerError(f"Cesta zadaná v {option} nejde použít ({exc.strerror}).",
+                           f"Zadejte kratší a platnou cestu, např. `{option} fakta.json`.") from exc
+    if is_dir:
         raise CheckerError(f"{path} zadaný v {option} je adresář, ne soubor.",
                            f"Zadejte jméno souboru, např. `{option} fakta.json`.")
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+    if not usable:
         raise CheckerError(f"Do {path} zadaného v {option} nejde zapisovat (adresář {parent} "
                            f"{'není adresář' if not parent.is_dir() else 'nemá právo zápisu'}).",
                            f"Zadejte soubor v adresáři, kam smíte zapisovat, např. `{option} fakta.json`.")

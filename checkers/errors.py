@@ -7,6 +7,7 @@ catches it in one place and renders it.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 
@@ -25,3 +26,12 @@ class CheckerError(Exception):
         self.message = message
         self.hint = hint
         self.exit_code = exit_code
+
+
+# A password written into a URL (ssh://user:PASSWORD@host, postgres://…) is never repeated in a message.
+_URL_PASSWORD = re.compile(r"(?P<head>://[^\s/:@]*:)(?P<value>[^\s@/]+)@")
+HIDDEN = "«skryto»"
+
+
+def hide_url_passwords(text: str) -> str:
+    return _URL_PASSWORD.sub(lambda m: m.group("head") + HIDDEN + "@", text) if "://" in text else text

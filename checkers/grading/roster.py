@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from checkers.errors import CheckerError
+from checkers.errors import CheckerError, hide_url_passwords
 from checkers.grading.model import RosterEntry
 from checkers.targets import parse_target
 from checkers.texts import plural
@@ -48,7 +48,7 @@ class RosterProblems:
 
     def add(self, line: int, column: str | None, text: str) -> None:
         where = f"řádek {line}" + (f", sloupec {COLUMN_LABELS.get(column, column)}" if column else "")
-        self.items.append(f"{where}: {text}")
+        self.items.append(hide_url_passwords(f"{where}: {text}"))
 
 
 def load_roster(path: str | Path, notes: list[str] | None = None) -> list[RosterEntry]:
@@ -99,6 +99,13 @@ def _plausible_char(char: str) -> bool:
 
 def parse_roster(raw: bytes, *, base_dir: Path, source: str = "soupiska",
                  notes: list[str] | None = None) -> list[RosterEntry]:
+    try:
+        return _parse_roster(raw, base_dir, source, notes)
+    except CheckerError as exc:  # a message quoting a cell never repeats a password written in a URL
+        raise CheckerError(hide_url_passwords(exc.message), hide_url_passwords(exc.hint), exc.exit_code) from exc
+
+
+def _parse_roster(raw: bytes, base_dir: Path, source: str, notes: list[str] | None) -> list[RosterEntry]:
     text = decode_roster(raw, source, notes)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1

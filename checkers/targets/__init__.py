@@ -61,6 +61,13 @@ def parse_target(spec: str) -> TargetSpec:
         ssh_parts(text)  # refuses what is not ssh://[user@]host[:port]
         return TargetSpec("ssh", text)
     if text.startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018  (raises for a port out of range)
+        except ValueError as exc:
+            raise CheckerError(f"Adresa webu {display(text)} není platná.", "Tvar je `https://adresa[:port]/`.") from exc
+        if not parts.hostname:
+            raise CheckerError(f"V adrese webu {display(text)} chybí jméno stroje.", "Tvar je `https://adresa[:port]/`.")
         return TargetSpec("url", text)
     raise CheckerError(f"Cíl „{spec}“ neznám.", f"Možné cíle: {SCHEMES}.")
 
