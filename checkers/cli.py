@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(err.exit_code)
     except KeyboardInterrupt:
         report.errors.print()
+        report.errors.print("Přerušeno (Ctrl-C). Kontrola nedoběhla, uložený postup zůstal, jak byl.")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:  # `./kurz … | head`: the reader is gone, stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
