@@ -19,12 +19,18 @@ from checkers.texts import COMMON, table
 CHECK_ID = re.compile(r"(?P<component>[a-z][a-z0-9_]*)\.(?P<kind>[EWI])(?P<number>\d{3})")
 KIND_LEVELS = {"E": Level.REQUIRED, "W": Level.RECOMMENDED}
 LEVEL_WORDS = {Level.REQUIRED: "povinná (REQUIRED)", Level.RECOMMENDED: "doporučená (RECOMMENDED)"}
+# Ids that once meant something: never used again (saved facts, gradebooks and exports name them).
+RETIRED_CHECKS = {
+    "systemd.E006": "Restart= required; the lesson's unit has none (succeeded by systemd.W001, a recommendation)",
+}
 
 
 def check_id_problems(checks: dict[str, Check]) -> list[str]:
     """Each id has the form component.E###/W###/I###, and an E or W id matches its check's level."""
     problems = []
     for check_id, check in checks.items():
+        if check_id in RETIRED_CHECKS:
+            problems.append(f"Kontrola {check_id} používá vyřazené id ({RETIRED_CHECKS[check_id]}); zvolte nové.")
         if check.id != check_id:
             problems.append(f"Kontrola {check.id} je v registru pod jiným id ({check_id}).")
         match = CHECK_ID.fullmatch(check_id)

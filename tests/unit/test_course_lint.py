@@ -88,3 +88,9 @@ def test_a_recommended_check_needs_a_failure_text_and_a_hint_like_a_required_one
     assert lint(with_step, checks=checks, texts=texts) == []
     checks[advice.id] = _check("django.W999", Level.REQUIRED)
     assert any("django.W999" in p and "povinná (REQUIRED)" in p for p in lint(with_step, checks=checks, texts=texts))
+
+
+def test_a_retired_id_is_never_used_again():
+    assert check_id_problems({"systemd.E006": _check("systemd.E006", Level.REQUIRED)})
+    assert "vyřazené" in check_id_problems({"systemd.E006": _check("systemd.E006", Level.REQUIRED)})[0]
+    assert check_id_problems({"systemd.E010": _check("systemd.E010", Level.REQUIRED)}) == []
