@@ -80,12 +80,13 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
     size = classroom_size(entries)
     if size and not os.environ.get("KURZ_STUDENTS"):
         os.environ["KURZ_STUDENTS"] = str(size)  # the Vagrantfile defines student01…NN only when asked to
+    project = _project(args)  # bad input is refused before anything is written
     out_dir = _out_dir(args)
     book = Gradebook(gradebook_path(out_dir))
     for dead in book.mark_dead_runs():
         report.warning(f"Běh hodnocení č. {dead} skončil nečekaně (proces už neběží), je teď veden jako přerušený.")
     settings = GradeSettings(timeout=float(args.timeout), concurrency=args.concurrency, host_key=args.host_key,
-                             ca_file=getattr(args, "ca_file", None), project=_project(args))
+                             ca_file=getattr(args, "ca_file", None), project=project)
     run_id = book.start_run("grade", column_steps(course, entries), course.title, checks_digest(course),
                             roster=str(roster_path), settings={"timeout": settings.timeout,
                                                                "concurrency": settings.concurrency,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,7 @@ ROWS = [
     (["--target", "ssh://default", "--ssh-config", "{tmp}/nic", "step0"], "nejde přečíst"),
     (["grade", "{tmp}/nic.csv"], "neexistuje"),
     (["grade", "{bad_roster}"], "v hranatých závorkách smí být jen IPv6 adresa"),
-    (["grade", "{roster}", "--project", "relativni"], "není absolutní cesta"),
+    (["grade", "{roster}", "--project", "relativni", "--out", "{tmp}/vysledky"], "není absolutní cesta"),
     (["grade", "{roster}", "--out", "{file}"], "není adresář"),
 ]
 
@@ -82,6 +83,7 @@ def test_bad_input_is_a_czech_message_and_exit_2(args, expected, places, checker
     assert result.rc == 2, output
     assert expected.format(**places) in output, output
     assert "Traceback" not in output and "vnitřní chyb" not in output
+    assert not (Path(places["tmp"]) / "vysledky").exists()  # refused before anything was written
 
 
 def test_a_bad_roster_row_is_reported_not_fatal(places, checkers_home):

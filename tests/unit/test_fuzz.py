@@ -97,6 +97,7 @@ def test_fuzz_command_lines(tmp_path, monkeypatch, request):
     monkeypatch.setenv("CHECKERS_BOOK_HTML", str(tmp_path / "no-book"))
     monkeypatch.setenv("CHECKERS_TARGET", "ssh://u@127.0.0.1:1")
     monkeypatch.setenv("KURZ_STUDENTS", "")
+    monkeypatch.chdir(tmp_path)  # relative paths (a default --out) land here, never in the repository
     (tmp_path / "soubor.txt").write_text("x")
     (tmp_path / "fakta.json").write_text((FACTS / "vm-fresh.json").read_text())
     closed = free_port()
