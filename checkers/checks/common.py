@@ -9,6 +9,10 @@ from checkers.facts import dig
 
 
 ENV_KEY_ERROR = re.compile(r"""^KeyError: ['"]([A-Z][A-Z0-9_]*)['"]$""")
+# Django cannot load the database backend: the driver is missing from the venv (step 10), the
+# settings themselves may be fine.
+DRIVER_ERROR = re.compile(r"Error loading (?:psycopg2|psycopg|MySQLdb|mysqlclient|oracledb|cx_Oracle)[\w ]* module"
+                          r"|No module named '(?:psycopg2|psycopg|MySQLdb)'")
 
 
 def missing_service_variable(facts: dict) -> str | None:
@@ -31,6 +35,8 @@ def settings_problem(facts: dict) -> Outcome | None:
     if variable:  # the service's environment lacks it (step 9); the project itself may be fine
         return unknown("service_env", name=variable, unit=dig(facts, "app.unit", "?"))
     error = django.get("settings_error") or django.get("inspect_error")
+    if error and DRIVER_ERROR.search(error.get("message") or ""):
+        return unknown("db_driver", error=error.get("message"))
     if error:
         return failed("settings_error", error=error.get("message"), file=error.get("file") or "?",
                       line=error.get("line") or "?")

@@ -20,6 +20,9 @@ def answers(facts: dict):
         return failed("no_port80")
     home = web(facts, "home")
     if home.get("status") is None:
+        listening = any(row["port"] == 80 for row in dig(facts, "listening.tcp", []))
+        if listening and home.get("error") == "timeout":
+            return failed("no_answer_listening", status=status_text(home), attempts=home.get("attempts") or 1)
         return failed("no_answer", status=status_text(home))
     return passed(status=status_text(home))
 

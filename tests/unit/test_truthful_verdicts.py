@@ -339,3 +339,20 @@ def test_allowed_hosts_must_hold_the_address_the_browser_uses_on_the_course_vm(f
     facts["django"]["settings"]["ALLOWED_HOSTS"] = ["example.com"]
     facts["params"]["browser_port"] = None  # a real server, visited under its own name
     assert status_of(facts, "django.E002") == (Status.PASSED, "")
+
+
+def test_a_missing_database_driver_is_step_10_not_broken_settings(facts):
+    facts["django"] = {"settings_error": {"type": "ImproperlyConfigured", "message": "django.core.exceptions."
+                                          "ImproperlyConfigured: Error loading psycopg2 or psycopg module"},
+                       "packages": {"Django": "5.2.19"}, "django_version": "5.2.19"}
+    assert status_of(facts, "project.E003") == (Status.UNVERIFIED, "db_driver")
+    assert status_of(facts, "postgres.E005")[0] is Status.FAILED
+    facts["django"]["settings_error"]["message"] = "ImproperlyConfigured: The SECRET_KEY setting must not be empty."
+    assert status_of(facts, "project.E003") == (Status.FAILED, "settings_error")
+
+
+def test_port_80_accepting_but_not_answering_says_so(facts):
+    facts["http"]["web"]["home"] = {"path": "/", "status": None, "error": "timeout", "attempts": 3}
+    assert status_of(facts, "web.E001") == (Status.FAILED, "no_answer_listening")
+    facts["listening"]["tcp"] = [row for row in facts["listening"]["tcp"] if row["port"] != 80]
+    assert status_of(facts, "web.E001") == (Status.FAILED, "no_answer")
