@@ -11,6 +11,8 @@ import hashlib
 import os
 import pwd
 
+from checkers.probe.django_inspect import compare_collected, pick_sample
+
 
 def complete(django: dict) -> None:
     """Fill in, as root, the static and media facts the inspecting user could not gather."""
@@ -38,32 +40,11 @@ def _static(static: dict) -> None:
         return
     static["root_exists"] = os.path.isdir(root)
     static["checked_by"] = "root"
-    missing, outdated = [], []
-    for rel, src in sorted(to_compare.items()):
-        try:
-            target_mtime = os.path.getmtime(os.path.join(root, rel))
-        except OSError:
-            missing.append(rel)
-            continue
-        try:
-            if os.path.getmtime(src) > target_mtime + 1:
-                outdated.append(rel)
-        except OSError:
-            pass
+    missing, outdated, _ = compare_collected(to_compare, root)
     static.update({"missing_count": len(missing), "missing": missing[:5], "outdated_count": len(outdated),
                    "outdated": outdated[:5]})
     if not static.get("sample"):
-        static["sample"] = _first_css(root, sorted(to_compare))
-
-
-def _first_css(root: str, names: list) -> dict | None:
-    css = [rel for rel in names if rel.endswith(".css") and os.path.isfile(os.path.join(root, rel))]
-    own = [rel for rel in css if not rel.startswith("admin/")]
-    chosen = (own or css or [None])[0]
-    if chosen is None:
-        return None
-    with open(os.path.join(root, chosen), "rb") as handle:
-        return {"path": chosen, "sha256": hashlib.sha256(handle.read()).hexdigest()}
+        static["sample"] = pick_sample(to_compare, root)
 
 
 def _media(media: dict) -> None:

@@ -369,16 +369,33 @@ def static_facts(settings):
             rel = os.path.join(prefix, path) if prefix else path
             if rel not in sources:
                 sources[rel] = storage.path(path)
-    missing, outdated = [], []
+    missing, outdated, denied_at = compare_collected(sources, root)
+    if denied_at:  # a directory inside STATIC_ROOT this user may not enter
+        facts.setdefault("root_denied", {"state": "denied", "user_uid": os.geteuid(), "denied_at": denied_at,
+                                         "error": "EACCES"})
+    facts.update({"source_files": len(sources), "missing_count": len(missing), "missing": missing[:MAX_LISTED],
+                  "outdated_count": len(outdated), "outdated": outdated[:MAX_LISTED],
+                  "sample": pick_sample(sources, root)})
+    if "root_denied" in facts:
+        # What this user could not compare, the privileged probe compares (checkers/probe/main.py).
+        facts.update({"missing_count": None, "missing": [], "outdated_count": None, "outdated": [],
+                      "to_compare": {rel: src for rel, src in sources.items()}})
+    return facts
+
+
+def compare_collected(sources, root):
+    """Which collected copies in `root` are missing or older than their source (relative path ->
+    source path), and the first directory the caller was refused in. Also used by the
+    privileged probe on what the app's user could not see (checkers/probe/denied.py)."""
+    missing, outdated, denied_at = [], [], None
     for rel, src in sorted(sources.items()):
         target = os.path.join(root, rel)
         try:
             if os.path.realpath(src) == os.path.realpath(target):
                 continue  # the source lives inside STATIC_ROOT itself (collision)
             target_mtime = os.path.getmtime(target)
-        except PermissionError:  # a directory inside STATIC_ROOT this user may not enter
-            facts.setdefault("root_denied", {"state": "denied", "user_uid": os.geteuid(),
-                                             "denied_at": os.path.dirname(target), "error": "EACCES"})
+        except PermissionError:
+            denied_at = denied_at or os.path.dirname(target)
             continue
         except OSError:
             missing.append(rel)
@@ -388,14 +405,7 @@ def static_facts(settings):
                 outdated.append(rel)
         except OSError:
             pass
-    facts.update({"source_files": len(sources), "missing_count": len(missing), "missing": missing[:MAX_LISTED],
-                  "outdated_count": len(outdated), "outdated": outdated[:MAX_LISTED],
-                  "sample": pick_sample(sources, root)})
-    if "root_denied" in facts:
-        # What this user could not compare, the privileged probe compares (checkers/probe/main.py).
-        facts.update({"missing_count": None, "missing": [], "outdated_count": None, "outdated": [],
-                      "to_compare": {rel: src for rel, src in sources.items()}})
-    return facts
+    return missing, outdated, denied_at
 
 
 def path_state(path):
