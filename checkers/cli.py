@@ -152,20 +152,38 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `./kurz … | head`: the reader is gone, stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.OK)
-    except Exception:  # noqa: BLE001  (the student never sees a traceback)
-        log = state_dir() / f"chyba-{datetime.now():%Y%m%d-%H%M%S}.log"
-        try:
-            write_atomic(log, traceback.format_exc())
-            where = f"Podrobnosti jsou v souboru {log}."
-        except OSError:
-            where = ""
-        message = "Checker narazil na vnitřní chybu. To není chyba vašeho řešení."
-        hint = f"{where} Pošlete ho prosím vyučujícímu.".strip()
+    except OSError as exc:
+        if not exc.filename:  # not about a path the user gave: ours
+            return internal_error(wants_json, report)
+        from checkers.progress import path_problem
+
+        name = str(exc.filename)
+        message = path_problem(exc, name if len(name) <= 120 else name[:119] + "…")
+        hint = "Zkontrolujte cestu v parametrech (--out, --facts, --save-facts, --project…) a místo na disku."
         if wants_json:
             json_report.emit(json_report.error_document(message, hint, int(ExitCode.CANNOT_CHECK)))
         else:
             report.error(message, hint)
         return int(ExitCode.CANNOT_CHECK)
+    except Exception:  # noqa: BLE001  (the student never sees a traceback)
+        return internal_error(wants_json, report)
+
+
+def internal_error(wants_json: bool, report: TerminalReport) -> int:
+    """An unexpected crash (called in an except block): logged to a file, reported without a traceback."""
+    log = state_dir() / f"chyba-{datetime.now():%Y%m%d-%H%M%S}.log"
+    try:
+        write_atomic(log, traceback.format_exc())
+        where = f"Podrobnosti jsou v souboru {log}."
+    except OSError:
+        where = ""
+    message = "Checker narazil na vnitřní chybu. To není chyba vašeho řešení."
+    hint = f"{where} Pošlete ho prosím vyučujícímu.".strip()
+    if wants_json:
+        json_report.emit(json_report.error_document(message, hint, int(ExitCode.CANNOT_CHECK)))
+    else:
+        report.error(message, hint)
+    return int(ExitCode.CANNOT_CHECK)
 
 
 def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:

@@ -103,9 +103,16 @@ def storage_problem(exc: OSError, path: Path) -> str:
     causes = {errno.ENOSPC: "na disku došlo místo", errno.EDQUOT: "je vyčerpaná disková kvóta",
               errno.EROFS: "disk je jen pro čtení", errno.EACCES: "chybí právo zápisu",
               errno.EPERM: "chybí právo zápisu", errno.ENOTDIR: "v cestě je soubor místo adresáře",
-              errno.EISDIR: "na tom místě je adresář"}
+              errno.EISDIR: "na tom místě je adresář", errno.ENAMETOOLONG: "jméno je příliš dlouhé",
+              errno.ELOOP: "odkazy v cestě tvoří smyčku", errno.ENOENT: "cesta neexistuje"}
     cause = causes.get(exc.errno, exc.strerror or str(exc))
     return f"Do {path} nejde zapisovat ({cause})."
+
+
+def path_problem(exc: OSError, shown: str) -> str:
+    """A path the user gave that the system refuses (too long, a loop, no such directory…)."""
+    cause = storage_problem(exc, Path(".")).split("(", 1)[1].rstrip(").")
+    return f"Cestu {shown} nejde použít ({cause})."
 
 
 class ProgressStore:

@@ -59,6 +59,7 @@ ROWS = [
     (["grade", "{bad_roster}"], "v hranatých závorkách smí být jen IPv6 adresa"),
     (["grade", "{roster}", "--project", "relativni", "--out", "{tmp}/vysledky"], "není absolutní cesta"),
     (["grade", "{roster}", "--out", "{file}"], "není adresář"),
+    (["regrade", "--out", "{tmp}/" + "č" * 300], "nejde použít (jméno je příliš dlouhé)"),
 ]
 
 
