@@ -4,12 +4,16 @@ cause are the truth written in the manifest. A missing recording fails (never sk
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 
 import pytest
 
 from checkers.checks import registry
+from checkers.doctor import diagnose, render
+from checkers.session import evaluate
+from tests.helpers.contradictions import contradictions
 from checkers.texts import table
 from tests.corpus import manifest
 from tests.corpus.expect import compare, load_facts, verdict_summary
@@ -26,6 +30,18 @@ def test_verdicts_on_recorded_facts(course, combination):
     diffs = compare(manifest.expectation(combination), summary)
     note = manifest.note(combination)
     assert not diffs, "\n".join(diffs) + (f"\nnote: {note}" if note else "")
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS, ids=[c.key for c in COMBINATIONS])
+def test_no_message_contradicts_the_facts(course, combination):
+    """What a failing line or doctor says is never refuted by the facts it came from (a path the
+    privileged probe found called missing, a steady service called down, a working venv crashed)."""
+    if not combination.fixture.exists():
+        pytest.fail(f"no recording {combination.key} (see test_verdicts_on_recorded_facts)", pytrace=False)
+    facts = load_facts(combination.fixture)
+    results = [r for run in evaluate(copy.deepcopy(facts), course, list(course.required_steps)) for r in run.results]
+    diagnoses = [render(f) for f in diagnose(copy.deepcopy(facts))]
+    assert contradictions(facts, results, diagnoses) == []
 
 
 # --- the manifest itself ------------------------------------------------------------------
