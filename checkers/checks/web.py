@@ -22,7 +22,7 @@ def answers(facts: dict):
     if home.get("status") is None:
         listening = any(row["port"] == 80 for row in dig(facts, "listening.tcp", []))
         if listening and home.get("error") == "timeout":
-            return failed("no_answer_listening", status=status_text(home), attempts=home.get("attempts") or 1)
+            return failed("no_answer_listening", status=status_text(home))
         return failed("no_answer", status=status_text(home))
     return passed(status=status_text(home))
 

@@ -93,3 +93,42 @@ def test_tcp_upstreams_listen_by_port():
     endpoint = {"kind": "tcp", "host": "127.0.0.1", "port": 8000}
     assert http_requests.listens(endpoint, {"tcp": [{"addr": "0.0.0.0", "port": 8000, "pids": []}]})
     assert not http_requests.listens(endpoint, {"tcp": [{"addr": "127.0.0.1", "port": 8001, "pids": []}]})
+
+
+def test_a_web_server_that_never_answers_is_waited_for_once(monkeypatch):
+    """Accepting and holding the connection (nginx waiting for an app that keeps crashing): the home
+    page's time-out is not retried and no other page is asked for, instead of minutes of waiting."""
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepts (the kernel's backlog), never answers
+    endpoint = {"kind": "tcp", "host": "127.0.0.1", "port": listener.getsockname()[1]}
+    real_request = http_requests.request
+    asked = []
+
+    def short_request(endpoint, path, host, **kw):
+        asked.append(path)
+        return real_request(endpoint, path, host, **{**kw, "timeout": 0.5})
+
+    monkeypatch.setattr(http_requests, "request", short_request)
+    started = time.monotonic()
+    try:
+        found = http_requests.pages(endpoint, "127.0.0.1")
+    finally:
+        listener.close()
+    assert found["web"]["home"]["error"] == "timeout" and found["web"]["home"]["attempts"] == 1
+    assert asked == ["/"] and "not_found" not in found["web"]
+    assert time.monotonic() - started < 2
+
+
+def test_a_refused_connection_is_still_retried(tmp_path):
+    import socket
+
+    spare = socket.socket()
+    spare.bind(("127.0.0.1", 0))
+    port = spare.getsockname()[1]
+    spare.close()  # nobody listens there now
+    answer = http_requests.request({"kind": "tcp", "host": "127.0.0.1", "port": port}, "/", "x", retries=2)
+    assert answer["status"] is None and answer["attempts"] == 2
