@@ -204,9 +204,11 @@ def working_directory_denied(facts: dict):
         if "Changing to the requested working directory failed" in entry["msg"]:
             if unit.get("active_state") == "active":
                 return None
-            return Finding("doctor.D010", {"unit": unit["name"], "line": entry["msg"].strip(),
-                                           "user": unit.get("user") or "root",
-                                           "workdir": unit.get("working_directory") or "?"})
+            # systemd's own words tell a refused directory from one that is not there
+            missing = "No such file or directory" in entry["msg"]
+            return Finding("doctor.D032" if missing else "doctor.D010", {
+                "unit": unit["name"], "line": entry["msg"].strip(), "user": unit.get("user") or "root",
+                "workdir": unit.get("working_directory") or "?"})
     return None
 
 
@@ -472,6 +474,7 @@ DIAGNOSES = (
 SUPERSEDES = {
     "doctor.D002": {"doctor.D001"},
     "doctor.D010": {"doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016"},
+    "doctor.D032": {"doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016"},
     "doctor.D011": {"doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016"},
     "doctor.D021": {"doctor.D019"},
     "doctor.D019": {"doctor.D007", "doctor.D008", "doctor.D009"},  # the default site answers instead

@@ -114,8 +114,11 @@ def resolve(params: dict, systemd: dict, private_env: dict, private_argv: dict) 
         if explicit and os.path.realpath(workdir) != os.path.realpath(project):
             continue
         # A unit pointing at a directory that is not there is the unit's mistake (step 9): the
-        # project itself is still inspected where the course has it.
-        project_dir = workdir if os.path.isdir(workdir) or explicit or not os.path.isdir(project) else project
+        # project itself is still inspected where it is - where the course has it, or where the
+        # venv the unit runs lives.
+        project_dir = workdir if os.path.isdir(workdir) or explicit else next(
+            (d for d in (project, venv_project(argv[0])) if d and os.path.isfile(os.path.join(d, "manage.py"))),
+            workdir)
         env = dict(private_env.get(name, {}))
         env.update(gunicorn["env"])
         module = env.get("DJANGO_SETTINGS_MODULE")
@@ -142,6 +145,14 @@ def resolve(params: dict, systemd: dict, private_env: dict, private_argv: dict) 
         "interpreter": interpreter, "user": owner(project), "group": None,
         "settings_module": settings_from_source(project, None), "gunicorn": None, "env_names": [], "_env": {},
     }
+
+
+def venv_project(executable: str) -> str | None:
+    """/var/www/p/.venv/bin/gunicorn -> /var/www/p (the project a venv inside it belongs to)."""
+    parts = os.path.normpath(executable or "").split(os.sep)
+    if len(parts) >= 4 and parts[-2] == "bin" and parts[-3] in VENV_NAMES:
+        return os.sep.join(parts[:-3]) or None
+    return None
 
 
 def newest_source_mtime(project_dir: str, limit: int = 5000) -> dict:

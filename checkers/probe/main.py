@@ -84,7 +84,7 @@ class Probe:
             # inspection, for the course's site host, once the journal has been read.
             early_host = choose_host(params, {})
             pages_done = pool.submit(self.collect, "http_pages", self.http_pages_after, journal_done, nginx_done,
-                                     facts["listening"], early_host, app)
+                                     facts["listening"], early_host, app, facts["processes"] or [])
             django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90),
                                          django_early) or ({}, [])
             from checkers.probe.stopped import where_stopped
@@ -168,7 +168,7 @@ class Probe:
         sockets = set()
         config = (facts.get("nginx") or {}).get("config") or {}
         host = choose_host(self.params, django)
-        upstream = app_upstream(config, host, app)
+        upstream = app_upstream(config, host, app, facts)
         if upstream and upstream.get("kind") == "unix":
             sockets.add(upstream["path"])
         for bind in ((app.get("gunicorn") or {}).get("binds") or []):
@@ -205,15 +205,16 @@ class Probe:
             return {"kind": "tcp", "host": "127.0.0.1", "port": 80}
         return None
 
-    def http_pages_after(self, journal_done, nginx_done, listening, host: str, app: dict) -> dict:
+    def http_pages_after(self, journal_done, nginx_done, listening, host: str, app: dict, processes: list) -> dict:
         journal_done.result()
-        return self.http_pages({"nginx": nginx_done.result(), "listening": listening, "app": app}, host)
+        return self.http_pages({"nginx": nginx_done.result(), "listening": listening, "app": app,
+                                "processes": processes}, host)
 
     def http_pages(self, facts: dict, host: str) -> dict:
         from checkers.probe import http_requests
 
         config = (facts.get("nginx") or {}).get("config") or {}
-        upstream = app_upstream(config, host, facts.get("app"))
+        upstream = app_upstream(config, host, facts.get("app"), facts)
         if not (upstream and upstream.get("kind") in ("unix", "tcp")):
             upstream = None
         listens = upstream is not None and http_requests.listens(upstream, facts.get("listening") or {})
@@ -260,16 +261,32 @@ def choose_host(params: dict, django: dict) -> str:
     return concrete[0]
 
 
-def app_upstream(config: dict, host: str, app: dict | None = None):
+def app_upstream(config: dict, host: str, app: dict | None = None, facts: dict | None = None):
     """Where the app server should answer: where nginx sends the app's requests, else (no
-    proxy_pass to be found) where gunicorn itself binds."""
+    proxy_pass to be found) where gunicorn binds: its --bind, else a socket its processes hold
+    (a bind from gunicorn's config file is not on its command line)."""
     found = nginx_conf.app_proxy_pass(config, host)
     if found is None and app:
         binds = (app.get("gunicorn") or {}).get("binds") or []
         found = nginx_conf.bind_endpoint(binds[0]) if binds else None
+        if found is None and facts:
+            found = gunicorn_listener(facts.get("processes") or [], facts.get("listening") or {})
         if found is not None:
             found["from"] = "bind"
     return found
+
+
+def gunicorn_listener(processes: list, listening: dict):
+    """The first unix socket, else TCP port, held by a gunicorn process."""
+    pids = {p["pid"] for p in processes if any("gunicorn" in arg for arg in (p.get("argv") or [])[:3])}
+    for row in listening.get("unix", []):
+        if pids & set(row["pids"]):
+            return {"kind": "unix", "path": row["path"]}
+    for row in listening.get("tcp", []):
+        if pids & set(row["pids"]):
+            host = row["addr"] if row["addr"] not in ("0.0.0.0", "*", "::", "[::]") else "127.0.0.1"
+            return {"kind": "tcp", "host": host, "port": row["port"]}
+    return None
 
 
 # Assignments of secret-looking names in any text we pass on (a traceback in the journal quotes

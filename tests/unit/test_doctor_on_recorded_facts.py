@@ -55,6 +55,9 @@ CASES = {
                               _journal(f, "gunicorn.service: Changing to the requested working directory failed: "
                                           "Permission denied")),
     "doctor.D011": _crash,
+    "doctor.D032": lambda f: (_unit(f).update(active_state="failed"), _no_gunicorn(f),
+                              _journal(f, "gunicorn.service: Changing to the requested working directory failed: "
+                                          "No such file or directory")),
     "doctor.D012": lambda f: f["django"]["settings"].update(DEBUG=True),
     "doctor.D013": lambda f: f["http"]["web"]["home"].update(status=400, markers=["django_400"]),
     "doctor.D014": lambda f: f["django"]["database"].update(connect={"ok": False, "error": {

@@ -135,3 +135,26 @@ def test_a_directory_the_user_may_see_but_not_enter_is_denied_at_itself(project)
     seen = as_user("nobody", path_state, str(base / "closed"))
     assert seen["state"] == "denied" and seen["denied_at"] == str(base / "closed")
     assert as_user("nobody", path_state, str(base)) == {"state": "dir"}
+
+
+def test_a_socket_held_by_gunicorn_stands_for_a_bind_from_its_config_file():
+    from checkers.probe.main import app_upstream
+
+    default = {"file": "/etc/nginx/sites-enabled/default", "server_names": ["_"],
+               "listen": [{"addr": "*", "port": 80, "default_server": True}], "locations": [{"path": "/", "modifier": ""}]}
+    facts = {"processes": [{"pid": 7, "ppid": 1, "argv": ["/p/.venv/bin/python3", "/p/.venv/bin/gunicorn", "-c", "x.py"]},
+                           {"pid": 9, "ppid": 1, "argv": ["/usr/sbin/sshd"]}],
+             "listening": {"unix": [{"path": "/run/sshd.sock", "pids": [9]}, {"path": "/run/gunicorn/g.sock", "pids": [7]}],
+                           "tcp": []}}
+    app = {"gunicorn": {"binds": [], "config": "x.py"}}
+    assert app_upstream({"servers": [default], "upstreams": {}}, "127.0.0.1", app, facts) == {
+        "kind": "unix", "path": "/run/gunicorn/g.sock", "from": "bind"}
+    facts["processes"] = facts["processes"][1:]
+    assert app_upstream({"servers": [default], "upstreams": {}}, "127.0.0.1", app, facts) is None
+
+
+def test_the_project_of_a_venv_is_its_parent():
+    from checkers.probe.app import venv_project
+
+    assert venv_project("/var/www/my_project/.venv/bin/gunicorn") == "/var/www/my_project"
+    assert venv_project("/usr/bin/gunicorn") is None
