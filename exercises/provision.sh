@@ -32,7 +32,7 @@ as_owner() { runuser -u "$OWNER" -- env HOME="/home/$OWNER" "$@"; }
 [ "$(id -u)" -eq 0 ] || fail "příprava musí běžet jako root (sudo bash $0)."
 id "$OWNER" >/dev/null 2>&1 || fail "uživatel $OWNER neexistuje."
 
-say "Příprava kurzovního stroje Django v produkci"
+say "Příprava kurzového stroje Django v produkci"
 
 # 1. System packages the starter needs (the offline image has them already).
 say "Systémové balíčky (python3, venv, git)"

@@ -93,7 +93,7 @@ install -m 600 -o 1000 -g 1000 "$KEYS" "$R/home/vagrant/.ssh/authorized_keys"
 printf 'UseDNS no\n' > "$R/etc/ssh/sshd_config.d/10-kurz.conf"
 cat > "$R/etc/motd" <<'EOF'
 
-Kurzovní stroj „Django v produkci“ (Debian 12).
+Kurzový stroj „Django v produkci“ (Debian 12).
 Projekt je v /srv/my_project, jeho virtuální prostředí v /srv/my_project/.venv.
 Balíčky (apt) i knihovny (pip) se instalují z místních skladů, internet není potřeba.
 

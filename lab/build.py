@@ -1,5 +1,5 @@
 """Offline image builder: Debian 12 from Debian packages, the starter provisioned, local apt
-repository and wheelhouse inside. `python -m lab build` / `ensure_image()`.
+repository and wheelhouse inside. `./kurz lab build` / `ensure_image()`.
 
 Cache: ~/.cache/django-v-produkci/images/<hash of the builder's inputs>/ holding disk.qcow2,
 vmlinuz, initrd.img, ssh_key(.pub), rootfs/ (kept for LXC system containers), manifest.json.
@@ -169,7 +169,7 @@ def preflight(install_deps: bool = False) -> None:
     if os.geteuid() != 0:
         raise LabError(
             "Sestavení obrazu potřebuje práva správce (debootstrap a chroot).",
-            "Spusťte: sudo .venv/bin/python -m lab build",
+            "Spusťte: sudo ./kurz lab build",
         )
     missing = missing_tools()
     if missing and install_deps:
@@ -180,7 +180,7 @@ def preflight(install_deps: bool = False) -> None:
         raise LabError(
             f"Chybí nástroje pro sestavení stroje: {', '.join(sorted(missing))}.",
             f"Nainstalujte je příkazem `sudo bash lab/install-host-deps.sh` "
-            f"(nebo `sudo apt-get install {pkgs}`), případně spusťte `python -m lab build --install-deps`.",
+            f"(nebo `sudo apt-get install {pkgs}`), případně spusťte `sudo ./kurz lab build --install-deps`.",
         )
     root = images_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -188,7 +188,7 @@ def preflight(install_deps: bool = False) -> None:
     if free < MIN_FREE_GIB:
         raise LabError(
             f"Na disku je málo místa: v {root} zbývá {free:.1f} GiB, sestavení potřebuje aspoň {MIN_FREE_GIB} GiB.",
-            "Uvolněte místo (staré obrazy smaže `python -m lab clean`) a spusťte sestavení znovu.",
+            "Uvolněte místo (staré obrazy smaže `./kurz lab clean`) a spusťte sestavení znovu.",
         )
 
 
@@ -441,7 +441,7 @@ def _build_inner(show_progress: bool) -> Image:
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-25:])
             raise LabError(
                 f"Sestavení obrazu selhalo (kód {rc}). Konec záznamu {log}:\n{tail}",
-                "Opravte příčinu a spusťte `python -m lab build` znovu; nedokončený obraz se nikdy nespustí.",
+                "Opravte příčinu a spusťte `sudo ./kurz lab build` znovu; nedokončený obraz se nikdy nespustí.",
             )
         shutil.rmtree(wheels_dir)
         total = prog.close(ok=True)
