@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from checkers.grading.model import GRADED, STATE_LABELS, RosterEntry, TargetGrade, display_text
-from checkers.report.terminal import recommendations
+from checkers.report.terminal import outcome_parts
 from checkers.texts import plural
 
 STATE_STYLES = {GRADED: "green", "unreachable": "yellow", "timeout": "yellow", "error": "red", "pending": "dim"}
@@ -84,14 +84,9 @@ class LiveBoard:
             crashed = sum(1 for s in grade.steps if s.status == "error")
             advice = sum(1 for c in grade.checks if c.status == "advice")
             maximum = sum(s.max_points for s in grade.steps)
-            what = (f"[{style}]{grade.points}/{maximum} b.[/{style}], "
-                    f"splněno {passed} z {plural(len(grade.steps), 'kroku', 'kroků', 'kroků')}")
-            if unverified:
-                what += f", [yellow]nelze ověřit {plural(unverified, 'krok', 'kroky', 'kroků')}[/yellow]"
-            if crashed:
-                what += f", [yellow]chyba kontroly u {plural(crashed, 'kroku', 'kroků', 'kroků')}[/yellow]"
-            if advice:
-                what += f", [magenta]{recommendations(advice)}[/magenta]"
+            what = ", ".join([f"[{style}]{grade.points}/{maximum} b.[/{style}]",
+                              f"splněno {passed} z {plural(len(grade.steps), 'kroku', 'kroků', 'kroků')}",
+                              *outcome_parts(unverified, crashed, advice, "chyba kontroly")])
         else:
             what = f"[{style}]{STATE_LABELS[grade.state]}[/{style}]: {shown(grade.reason, 120)}"
         return f"{counter} {who} · {what} [dim]· {seconds(grade.seconds)}[/dim]"

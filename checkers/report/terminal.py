@@ -33,6 +33,19 @@ STATE_LABELS = {"passed": ("✔ splněno", "green"), "failed": ("✘ nesplněno"
                 "unchecked": ("○ zatím neověřeno", "dim")}
 
 
+def outcome_parts(unverified: int, crashed: int, advice: int, crash_label: str) -> list[str]:
+    """The marked-up counts of steps that cannot be verified, of crashed steps and of
+    recommendations, each only when there is any (a run's totals, a graded student's line)."""
+    parts = []
+    if unverified:
+        parts.append(f"[yellow]nelze ověřit {plural(unverified, 'krok', 'kroky', 'kroků')}[/yellow]")
+    if crashed:
+        parts.append(f"[yellow]{crash_label} u {plural(crashed, 'kroku', 'kroků', 'kroků')}[/yellow]")
+    if advice:
+        parts.append(f"[magenta]{recommendations(advice)}[/magenta]")
+    return parts
+
+
 def points(n: int) -> str:
     return plural(n, "bod", "body", "bodů")
 
@@ -179,14 +192,9 @@ class TerminalReport:
         unverified = sum(1 for run in runs if run.status == "unverified")
         crashed = sum(1 for run in runs if run.status == "error")
         advice = sum(count(run.results, Status.ADVICE) for run in runs)
-        line = (f"[bold]Celkem:[/bold] {bar(earned, total)} {earned}/{points(total)} · "
-                f"splněno {done} z {plural(len(runs), 'kroku', 'kroků', 'kroků')}")
-        if unverified:
-            line += f" · [yellow]nelze ověřit {plural(unverified, 'krok', 'kroky', 'kroků')}[/yellow]"
-        if crashed:
-            line += f" · [yellow]chyba checkeru u {plural(crashed, 'kroku', 'kroků', 'kroků')}[/yellow]"
-        if advice:
-            line += f" · [magenta]{recommendations(advice)}[/magenta]"
+        line = " · ".join([f"[bold]Celkem:[/bold] {bar(earned, total)} {earned}/{points(total)}",
+                           f"splněno {done} z {plural(len(runs), 'kroku', 'kroků', 'kroků')}",
+                           *outcome_parts(unverified, crashed, advice, "chyba checkeru")])
         self.console.print(line)
         if unverified or crashed:
             self.console.print("[dim]Co nejde ověřit, se nepočítá jako nesplněné – není to chyba na vaší straně; "
