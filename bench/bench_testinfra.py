@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import shlex
 import statistics
 import sys
 import tempfile
@@ -64,6 +65,10 @@ def naive_checks(host) -> dict[str, list[bool]]:
         "nginx.E006": lambda: ["Welcome to nginx" not in host.run("curl -s http://127.0.0.1/").stdout],
         "nginx.E007": lambda: served(f"/static/{STATIC_FILE}", f"{PROJECT}/static/{STATIC_FILE}", css=True),
         "nginx.E008": lambda: served(f"/media/{MEDIA_FILE}", f"{PROJECT}/media/{MEDIA_FILE}", css=False),
+        "nginx.E009": lambda: [int(host.run("stat -c %Y /etc/nginx/nginx.conf /etc/nginx/sites-enabled/* "
+                                            "/etc/nginx/sites-available/* | sort -n | tail -1").stdout.strip())
+                               <= int(host.run("date +%s").stdout.strip()) - int(host.run(
+                                   "ps -o etimes= -C nginx --sort=etimes | head -1").stdout.strip()) + 1],
         "gunicorn.E001": lambda: [host.file(f"{PROJECT}/.venv/bin/gunicorn").exists],
         "gunicorn.E002": lambda: [host.socket("unix:///tmp/gunicorn.sock").is_listening, host.run(
             "curl -s --unix-socket /tmp/gunicorn.sock -o /dev/null -w %{http_code} -H 'Host: 127.0.0.1' http://x/"
@@ -78,6 +83,8 @@ def naive_checks(host) -> dict[str, list[bool]]:
         "systemd.E007": lambda: [postgresql.is_enabled,
                                  host.run("systemctl get-default").stdout.strip() in ("multi-user.target",
                                                                                       "graphical.target")],
+        "systemd.E009": lambda: [host.run(f"sudo -u {properties().get('User') or 'root'} sh -c "
+                                          + shlex.quote(DJANGO + 'print(1)"')).rc == 0],
         "systemd.E008": lambda: [host.run(f"sudo -u www-data test -w {PROJECT}/media").rc == 0],
         "postgres.E001": lambda: [host.package("postgresql").is_installed],
         "postgres.E002": lambda: [postgresql.is_running],
