@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from checkers.course import Course
-from checkers.doctor import diagnose, render
+from checkers import doctor
 from checkers.errors import ExitCode
 from checkers.report import json_report
 from checkers.report.terminal import TerminalReport
@@ -17,11 +17,11 @@ def run_doctor(course: Course, args: argparse.Namespace, report: TerminalReport)
     extra_args(args, 0)
     facts, target = gather_facts(course, args, report)
     require_project(facts, args)
-    diagnoses = [render(f) for f in diagnose(facts)]
-    causes = [d for d in diagnoses if not d.advice]
+    found = doctor.examine(facts, course)
     if args.json:
-        json_report.emit({"schema": json_report.SCHEMA, "target": target,
-                          "diagnoses": [d.to_json() for d in diagnoses], "healthy": not causes})
+        json_report.emit(doctor.document(found, target))
     else:
-        report.diagnoses(diagnoses, target)
-    return int(ExitCode.TO_FIX if causes else ExitCode.OK)
+        report.diagnoses(found, target)
+    if found.causes:
+        return int(ExitCode.TO_FIX)
+    return int(ExitCode.CANNOT_CHECK if found.errors else ExitCode.OK)
