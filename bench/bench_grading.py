@@ -96,7 +96,7 @@ def breakdown(lab: ContainerLab, keys: list[str]) -> dict:
     from checkers.probe_bundle import build_script
     from checkers.session import probe_params
 
-    script = build_script(probe_params(load_course(), None, "vm", None)).encode()
+    script = build_script(dict(probe_params(load_course(), None, "vm"), browser_port=None)).encode()
     rows = []
     for key in keys:
         pid0 = int(lab.attach(key, "cat /proc/sys/kernel/ns_last_pid").stdout)

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 
 from checkers.checks import registry
-from checkers.checks.base import Check, Level
+from checkers.checks.base import Check, Kind, Level
 from checkers.course import Course
 from checkers.paths import BOOK_DIR, EXERCISES_DIR
 from checkers.texts import COMMON, table
@@ -17,6 +17,8 @@ from checkers.texts import COMMON, table
 # component.E### must pass (Level.REQUIRED) · component.W### is recommended (Level.RECOMMENDED: a
 # failure is advice) · component.I### is informational (always passes, with an explanation).
 CHECK_ID = re.compile(r"(?P<component>[a-z][a-z0-9_]*)\.(?P<kind>[EWI])(?P<number>\d{3})")
+# doctor's causes: doctor.D### names a cause, doctor.A### gives advice (a recommendation).
+CAUSE_ID = re.compile(r"doctor\.(?P<kind>[DA])(?P<number>\d{3})")
 KIND_LEVELS = {"E": Level.REQUIRED, "W": Level.RECOMMENDED}
 LEVEL_WORDS = {Level.REQUIRED: "povinná (REQUIRED)", Level.RECOMMENDED: "doporučená (RECOMMENDED)"}
 # Ids that once meant something: never used again (saved facts, gradebooks and exports name them).
@@ -29,6 +31,8 @@ def check_id_problems(checks: dict[str, Check]) -> list[str]:
     """Each id has the form component.E###/W###/I###, and an E or W id matches its check's level."""
     problems = []
     for check_id, check in checks.items():
+        if check.kind is Kind.CAUSE:
+            continue  # doctor's causes have their own form (cause_problems)
         if check_id in RETIRED_CHECKS:
             problems.append(f"Kontrola {check_id} používá vyřazené id ({RETIRED_CHECKS[check_id]}); zvolte nové.")
         if check.id != check_id:
@@ -45,10 +49,35 @@ def check_id_problems(checks: dict[str, Check]) -> list[str]:
     return problems
 
 
+def cause_problems(causes: dict[str, Check], texts: dict) -> list[str]:
+    """doctor's causes: their id form, their texts in diagnoses.toml, what they supersede."""
+    problems = []
+    for cause_id, cause in causes.items():
+        match = CAUSE_ID.fullmatch(cause_id)
+        if match is None:
+            problems.append(f"Příčina {cause_id} nemá id tvaru doctor.D### (příčina) ani doctor.A### (doporučení).")
+        elif (match["kind"] == "A") != (cause.level is Level.RECOMMENDED):
+            problems.append(f"Příčina {cause_id} má úroveň {LEVEL_WORDS.get(cause.level, cause.level)}, která k id "
+                            "neodpovídá (doctor.A### je doporučení).")
+        entry = texts.get(cause_id)
+        if entry is None:
+            problems.append(f"Příčina {cause_id} nemá texty v diagnoses.toml.")
+        else:
+            problems += [f"Příčina {cause_id} nemá text {key}." for key in ("title", "explanation", "fix")
+                         if not str(entry.get(key, "")).strip()]
+        problems += [f"Příčina {cause_id} zastiňuje neznámou příčinu {s}." for s in cause.supersedes if s not in causes]
+    problems += [f"V diagnoses.toml jsou texty pro neexistující příčinu {k}." for k in texts
+                 if k != COMMON and k not in causes]
+    return problems
+
+
 def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | None = None) -> list[str]:
     """Every problem found, in Czech; `checks` and `texts` default to the registry and checks.toml."""
     problems: list[str] = []
     checks = registry() if checks is None else checks
+    causes = {check_id: check for check_id, check in checks.items() if check.kind is Kind.CAUSE}
+    checks = {check_id: check for check_id, check in checks.items() if check.kind is not Kind.CAUSE}
+    problems += cause_problems(causes, table("diagnoses"))
     texts = table("checks") if texts is None else texts
 
     for step_id, count in Counter(s.id for s in course.steps).items():

@@ -2,15 +2,19 @@
 
 A failed prerequisite that is shown in the same run makes its dependants *skipped* (one root
 cause, one red line). A failed prerequisite from another step is not hidden either: the
-dependant fails and names it, with its message and hint.
+dependant is unverified and names it, with its message and hint.
+
+doctor's causes are checks of kind CAUSE evaluated by the same rules (a crash is an error, never
+swallowed); `diagnose` adds their mirror of prerequisites: a cause found supersedes (skips) the
+symptoms it explains.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from checkers.checks import registry
-from checkers.checks.base import Level, Outcome, Status
+from checkers.checks import cause_ids, registry
+from checkers.checks.base import Kind, Level, Outcome, Status
 from checkers.course import Course
 from checkers.errors import ExitCode
 from checkers.texts import COMMON, check_texts, fill, pick, table
@@ -26,10 +30,20 @@ class Result:
     step: str | None
     reason: str = ""
     seen: dict = field(default_factory=dict)
+    kind: Kind = Kind.CHECK
+    evidence: str = ""  # a cause's: what was seen on the target that shows it
+
+    @property
+    def found(self) -> bool:
+        """A cause present on the target (advice included)."""
+        return self.status in (Status.FAILED, Status.ADVICE)
 
     def to_json(self) -> dict:
-        return {"id": self.id, "status": self.status.value, "title": self.title, "message": self.message,
-                "hint": self.hint, "step": self.step, "reason": self.reason}
+        document = {"id": self.id, "status": self.status.value, "title": self.title, "message": self.message,
+                    "hint": self.hint, "step": self.step, "reason": self.reason}
+        if self.kind is Kind.CAUSE:
+            document["evidence"] = self.evidence
+        return document
 
 
 class Evaluator:
@@ -44,6 +58,17 @@ class Evaluator:
         self._results = {}  # a result depends on which checks are shown, so cache per call
         shown = set(check_ids)
         return [self._evaluate(check_id, shown) for check_id in check_ids]
+
+    def diagnose(self) -> list[Result]:
+        """Every cause, in doctor's order; a cause found skips the ones it supersedes."""
+        results = self.results(cause_ids())
+        hidden: dict[str, Result] = {}
+        for result in results:
+            if result.found:
+                for superseded in self.checks[result.id].supersedes:
+                    hidden.setdefault(superseded, result)
+        return [self._render(r.id, Outcome(Status.SKIPPED, "superseded", {"by": hidden[r.id].title}))
+                if r.id in hidden and r.found else r for r in results]
 
     def _evaluate(self, check_id: str, shown: set[str]) -> Result:
         if check_id in self._results:
@@ -87,12 +112,14 @@ class Evaluator:
         return step.label[0].lower() + step.label[1:] if step else "jiný krok"
 
     def _render(self, check_id: str, outcome: Outcome) -> Result:
+        if self.checks[check_id].kind is Kind.CAUSE:
+            return self._render_cause(check_id, outcome)
         texts = check_texts(check_id)
         common = table("checks")[COMMON]
         step = self.course.step_of_check(check_id)
         title = texts["title"]
         if outcome.status is Status.SKIPPED:
-            message = fill("Přeskočeno, dokud neplatí „{prerequisite}“.", outcome.seen)
+            message = fill(common["skipped"], outcome.seen)
             hint = ""
         else:
             kind = {Status.PASSED: "pass", Status.FAILED: "fail", Status.ADVICE: "fail", Status.ERROR: "error",
@@ -109,6 +136,24 @@ class Evaluator:
                 hint = fill(pick(texts, common, "hint", outcome.reason), outcome.seen)
         return Result(check_id, outcome.status, title, message, hint, step.id if step else None,
                       outcome.reason, dict(outcome.seen))
+
+    def _render_cause(self, check_id: str, outcome: Outcome) -> Result:
+        """A cause found: its title, evidence, explanation and fix; otherwise only what it is and,
+        when it could not be looked for, why."""
+        texts = table("diagnoses")[check_id]
+        common = {**table("checks")[COMMON], **table("diagnoses")[COMMON]}
+        reason, seen = outcome.reason, outcome.seen
+        title = fill(pick(texts, common, "title", reason), seen)
+        message = hint = evidence = ""
+        if outcome.status in (Status.FAILED, Status.ADVICE):
+            message = fill(pick(texts, common, "explanation", reason), seen)
+            hint = fill(pick(texts, common, "fix", reason), seen)
+            evidence = fill(pick(texts, common, "evidence", reason), seen)
+        elif outcome.status is Status.SKIPPED:
+            message = fill(common[f"skipped_{reason}"] if f"skipped_{reason}" in common else common["skipped"], seen)
+        elif outcome.status in (Status.ERROR, Status.UNVERIFIED):
+            message = fill(pick(texts, common, "error", reason), seen)
+        return Result(check_id, outcome.status, title, message, hint, None, reason, dict(seen), Kind.CAUSE, evidence)
 
 
 def exit_code(results: list[Result]) -> ExitCode:

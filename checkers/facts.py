@@ -1,4 +1,5 @@
-"""Facts: the probe's JSON document, saved to and loaded from disk, and safe lookups into it.
+"""Facts: the probe's JSON document and safe lookups into it (pure: no I/O; files are
+checkers.sources' business).
 
 Top-level keys (schema 1): system, packages, systemd, nginx, postgres, processes, listening,
 app, django, paths, http, errors, probe, params, gathered. Facts hold derived values only:
@@ -7,12 +8,7 @@ never a SECRET_KEY, password or cookie value (the probe masks what it saw).
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-
-from checkers.errors import CheckerError
-from checkers.progress import write_atomic
 
 SCHEMA = 1
 
@@ -29,21 +25,3 @@ def dig(facts: dict | None, path: str, default=None):
 
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:80] or "cil"
-
-
-def save(facts: dict, path: Path) -> Path:
-    write_atomic(path, json.dumps(facts, ensure_ascii=False, indent=1) + "\n")
-    return path
-
-
-def load(path: Path) -> dict:
-    try:
-        facts = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CheckerError(f"Soubor s fakty {path} neexistuje.", "Zkontrolujte cestu v parametru --facts.") from exc
-    except (OSError, ValueError) as exc:
-        raise CheckerError(f"Soubor s fakty {path} nejde přečíst jako JSON: {exc}.",
-                           "Použijte soubor uložený checkerem (--save-facts).") from exc
-    if not isinstance(facts, dict) or facts.get("schema") != SCHEMA:
-        raise CheckerError(f"Soubor {path} nejsou fakta ve verzi {SCHEMA}.", "Použijte soubor uložený checkerem.")
-    return facts

@@ -30,7 +30,7 @@ def gather(transport: Transport, params: dict, timeout: float) -> dict:
     facts = _parse(result.stdout)
     if facts is None:
         from checkers.errors import hide_url_passwords
-        from checkers.probe.main import SECRET_ASSIGNMENT, MASK
+        from checkers.probe.envelope import MASK, SECRET_ASSIGNMENT
 
         tail = "\n".join(stderr.strip().splitlines()[-8:])
         tail = hide_url_passwords(SECRET_ASSIGNMENT.sub(lambda m: m.group("name") + m.group("q") + MASK + m.group("q"),

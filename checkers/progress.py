@@ -35,6 +35,7 @@ from filelock import FileLock, Timeout
 
 from checkers.errors import CheckerError
 from checkers.paths import BOOK_HTML_DIR
+from checkers.storage import write_atomic
 
 SCHEMA = 1
 STEP_STATUSES = ("passed", "failed", "unverified", "error")
@@ -78,41 +79,6 @@ class StepOutcome:
             "advice": statuses.count("advice"),
             "errors": statuses.count("error"),
         }
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a full disk or a killed process never leaves half a file, nor
-    (on an error) the temporary file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-
-
-def storage_problem(exc: OSError, path: Path) -> str:
-    """What could not be saved where, and why, in Czech (for a warning shown with the results)."""
-    import errno
-
-    causes = {errno.ENOSPC: "na disku došlo místo", errno.EDQUOT: "je vyčerpaná disková kvóta",
-              errno.EROFS: "disk je jen pro čtení", errno.EACCES: "chybí právo zápisu",
-              errno.EPERM: "chybí právo zápisu", errno.ENOTDIR: "v cestě je soubor místo adresáře",
-              errno.EISDIR: "na tom místě je adresář", errno.ENAMETOOLONG: "jméno je příliš dlouhé",
-              errno.ELOOP: "odkazy v cestě tvoří smyčku", errno.ENOENT: "cesta neexistuje"}
-    cause = causes.get(exc.errno, exc.strerror or str(exc))
-    return f"Do {path} nejde zapisovat ({cause})."
-
-
-def path_problem(exc: OSError, shown: str) -> str:
-    """A path the user gave that the system refuses (too long, a loop, no such directory…)."""
-    cause = storage_problem(exc, Path(".")).split("(", 1)[1].rstrip(").")
-    return f"Cestu {shown} nejde použít ({cause})."
 
 
 class ProgressStore:

@@ -1,19 +1,15 @@
-"""One checker run: open the target, gather facts once, evaluate steps, record progress."""
+"""One checker run's verdicts: evaluate the steps on the facts, record the student's progress."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 from checkers.checks.base import Status
 from checkers.course import Course, Step
 from checkers.engine import Evaluator, Result
-from checkers.facts import save, slug
-from checkers.gather import gather
 from checkers.paths import state_dir
 from checkers.progress import ProgressStore, StepOutcome, book_html_dir, write_book_progress
-from checkers.targets import TargetOptions, open_transport
-from checkers.targets.base import Transport
+from checkers.storage import storage_problem
 
 
 @dataclass
@@ -45,36 +41,11 @@ class StepRun:
                            failed_titles=[r.title for r in self.results if r.status is Status.FAILED])
 
 
-def probe_params(course: Course, project: str | None, profile: str = "vm", transport=None) -> dict:
-    # A course VM reached on loopback is port-forwarded: the browser sends Host/Origin with its port.
-    forwarded = bool(getattr(transport, "loopback", False))
+def probe_params(course: Course, project: str | None, profile: str = "vm") -> dict:
+    """What the probe looks for. browser_port is kept only when the target turns out to be a
+    port-forwarded VM on loopback (checkers.sources decides, once connected)."""
     return {"project": project or course.project_dir, "project_explicit": project is not None,
-            "site_host": course.site_host, "profile": profile,
-            "browser_port": course.browser_port if forwarded else None}
-
-
-@contextlib.contextmanager
-def connected(options: TargetOptions):
-    transport: Transport = open_transport(options)
-    try:
-        yield transport
-    finally:
-        transport.close()
-
-
-STORAGE_WARNINGS: list[str] = []  # what could not be saved in this run (shown after the results)
-
-
-def collect(transport: Transport, params: dict, timeout: float) -> dict:
-    facts = gather(transport, params, timeout)
-    path = state_dir() / "facts" / f"{slug(transport.label)}.json"
-    try:
-        save(facts, path)
-    except OSError as exc:  # a full or read-only disk must not hide the results
-        from checkers.progress import storage_problem
-
-        STORAGE_WARNINGS.append(storage_problem(exc, path.parent) + " Fakta z této kontroly se neuložila.")
-    return facts
+            "site_host": course.site_host, "profile": profile, "browser_port": course.browser_port}
 
 
 def evaluate(facts: dict, course: Course, steps: list[Step]) -> list[StepRun]:
@@ -90,13 +61,9 @@ def record(runs: list[StepRun], course: Course, target: str) -> list[str]:
     try:
         state = store.record([run.outcome() for run in runs], target)
     except OSError as exc:
-        from checkers.progress import storage_problem
-
         return [storage_problem(exc, state_dir()) + " Postup se neuložil; výsledek kontroly platí."]
     try:
         write_book_progress(book_html_dir(), state, course)
     except OSError as exc:
-        from checkers.progress import storage_problem
-
         store.warnings.append(storage_problem(exc, book_html_dir()) + " Kniha neukáže nový postup.")
     return store.warnings

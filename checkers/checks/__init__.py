@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from checkers.checks import (appengine, deploy, django_settings, gunicorn, live, media, nginx, postgres, project,
-                             secret, static, svs, systemd, web)
-from checkers.checks.base import Check
+from checkers.checks import (appengine, causes, deploy, django_settings, gunicorn, live, media, nginx, postgres,
+                             project, secret, static, svs, systemd, web)
+from checkers.checks.base import Check, Kind
 
 MODULES = (project, django_settings, static, media, secret, deploy, nginx, gunicorn, systemd, postgres, web, live,
-           appengine, svs)
+           appengine, svs, causes)
 
 
 @lru_cache(maxsize=1)
@@ -21,3 +21,8 @@ def registry() -> dict[str, Check]:
                 raise ValueError(f"duplicate check id {check.id}")
             checks[check.id] = check
     return checks
+
+
+def cause_ids() -> list[str]:
+    """doctor's causes in the order it names them (checks/causes: PRECEDENCE)."""
+    return [check.id for check in registry().values() if check.kind is Kind.CAUSE]

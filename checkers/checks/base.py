@@ -2,6 +2,11 @@
 
 Checks never do I/O and never hold prose: the Czech title, failure message and hint of
 every check live in checkers/texts/checks.toml, keyed by id (and by the outcome's reason).
+
+A check of kind CAUSE is one of doctor's diagnoses: it *fails* when it finds its cause on the
+target (the cause is present), passes when it does not. Its texts (title, evidence, explanation,
+fix) live in checkers/texts/diagnoses.toml. `supersedes` mirrors `requires`: a cause found hides
+the symptoms it explains, as a failed prerequisite skips what depends on it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ class Status(str, Enum):
     UNVERIFIED = "unverified"  # the evidence needed is missing ("nelze ověřit"): never the student's fault
     ADVICE = "advice"  # a recommended practice beyond the lesson is not followed: shown, never fails
     ERROR = "error"  # the check itself crashed (a bug of ours)
+
+
+class Kind(str, Enum):
+    CHECK = "check"  # a requirement of a step (or a recommendation beyond it)
+    CAUSE = "cause"  # doctor: why a deployment is broken; failed = found
 
 
 class Level(str, Enum):
@@ -52,3 +62,11 @@ class Check:
     func: Callable[[dict], Outcome]
     requires: tuple[str, ...] = ()
     level: Level = Level.REQUIRED
+    kind: Kind = Kind.CHECK
+    supersedes: tuple[str, ...] = ()
+
+
+def cause(cause_id: str, func: Callable[[dict], Outcome], supersedes=()) -> Check:
+    """A doctor diagnosis: doctor.D### names a cause, doctor.A### gives advice (never a failure)."""
+    level = Level.RECOMMENDED if cause_id.startswith("doctor.A") else Level.REQUIRED
+    return Check(cause_id, func, level=level, kind=Kind.CAUSE, supersedes=tuple(supersedes))

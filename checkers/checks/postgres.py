@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed, unknown
 from checkers.facts import dig
-from checkers.probe.postgres import POSTGRES_ENGINES
+from checkers.probe.engines import POSTGRES_ENGINES
 
 SERVER_PACKAGES = ("postgresql", "postgresql-15")
 DRIVERS = ("psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary")

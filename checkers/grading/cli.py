@@ -8,7 +8,6 @@ graded until then is kept in the gradebook and exported).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -16,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from checkers.course import Course
+from checkers.commands.base import Context, Result
 from checkers.errors import CheckerError, ExitCode
 from checkers.grading import exports
 from checkers.grading.gradebook import Gradebook, gradebook_path, run_owner
@@ -27,14 +26,6 @@ from rich.markup import escape
 
 DEFAULT_OUT = "hodnoceni"
 MAX_CONCURRENCY = 64
-
-
-def run_grading(command: str, course: Course, args: argparse.Namespace, report) -> int:
-    if command == "grade":
-        return grade(course, args, report)
-    if command == "regrade":
-        return regrade(course, args, report)
-    return roster(args, report)
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
@@ -52,29 +43,23 @@ def _project(args: argparse.Namespace) -> str | None:
     return project
 
 
-def _extra(args: argparse.Namespace, allowed: int) -> None:
-    if len(args.args) > allowed:
-        raise CheckerError(f"Nečekaný argument „{display_text(args.args[allowed])}“.",
-                           "Nápovědu vypíše `./kurz --help`.")
-
-
 # ------------------------------------------------------------------------------------- grade
-def grade(course: Course, args: argparse.Namespace, report) -> int:
+def grade(ctx: Context) -> Result:
+    course, args, report = ctx.course, ctx.args, ctx.report
     from checkers.grading.live import LiveBoard
     from checkers.grading.regrade import checks_digest
     from checkers.grading.roster import classroom_size, load_roster
     from checkers.grading.runner import ClassGrader, GradeSettings, column_steps, max_points
 
-    if not args.args:
+    if not args.roster:
         raise CheckerError("Chybí soupiska třídy.", "Napište `./kurz grade soupiska.csv` "
                                                     "(vzor pro učebnu s Vagrantem: `./kurz roster --vagrant 12`).")
-    _extra(args, 1)
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise CheckerError(f"--concurrency {args.concurrency} není v rozsahu 1 až {MAX_CONCURRENCY}.",
                            "Kolik strojů se kontroluje najednou, např. `--concurrency 8`.")
     if not args.timeout > 0:
         raise CheckerError(f"--timeout {args.timeout:g} musí být kladné číslo sekund.", "Např. `--timeout 60`.")
-    roster_path = Path(args.args[0])
+    roster_path = Path(args.roster)
     notes: list[str] = []
     entries = load_roster(roster_path, notes)
     size = classroom_size(entries)
@@ -125,15 +110,15 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
     written = exports.write_all(book, run_id, out_dir)
     result = exports.load_result(book, run_id)
     book.close()
-    if args.json:
-        print(json.dumps(exports.grades_document(result), ensure_ascii=False, indent=1))
     _summary(console, result, written, time.monotonic() - started, out_dir)
+    document = exports.grades_document(result)
     if interrupted:
         console.print(f"[yellow]Hodnocení přerušeno (Ctrl-C).[/yellow] Uloženo je všech "
                       f"{result.summary()['graded']} dosud zkontrolovaných strojů; zbylé jsou vedené jako "
                       f"„{STATE_LABELS[PENDING]}“.")
-        return int(ExitCode.INTERRUPTED)
-    return int(ExitCode.OK if all(t.state == GRADED for t in result.targets) else ExitCode.CANNOT_CHECK)
+        return Result(int(ExitCode.INTERRUPTED), document)
+    return Result(int(ExitCode.OK if all(t.state == GRADED for t in result.targets) else ExitCode.CANNOT_CHECK),
+                  document)
 
 
 def _stop_on_sigint(stop: threading.Event):
@@ -172,10 +157,10 @@ def _summary(console, result: exports.ClassResult, written: list[Path], elapsed:
 
 
 # ----------------------------------------------------------------------------------- regrade
-def regrade(course: Course, args: argparse.Namespace, report) -> int:
+def regrade(ctx: Context) -> Result:
     from checkers.grading.regrade import regrade as regrade_run
 
-    _extra(args, 0)
+    course, args, report = ctx.course, ctx.args, ctx.report
     out_dir = _out_dir(args)
     path = gradebook_path(out_dir)
     if not path.is_file():
@@ -190,8 +175,6 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
     result = exports.load_result(book, run_id)
     book.close()
     console = report.errors if args.json else report.console
-    if args.json:
-        print(json.dumps(exports.grades_document(result), ensure_ascii=False, indent=1))
     console.print(f"[bold]Běh č. {run_id}[/bold]: přehodnoceny uložené výsledky běhu č. {source.id} "
                   "současnými kontrolami, bez připojení ke strojům.", soft_wrap=not console.is_terminal)
     changed = 0
@@ -203,7 +186,7 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
     if not changed:
         console.print("  Žádnému studentovi se počet bodů nezměnil.")
     _summary(console, result, written, None, out_dir)
-    return int(ExitCode.OK)
+    return Result(int(ExitCode.OK), exports.grades_document(result))
 
 
 def shown_name(target) -> str:
@@ -213,10 +196,10 @@ def shown_name(target) -> str:
 
 
 # ------------------------------------------------------------------------------------ roster
-def roster(args: argparse.Namespace, report) -> int:
+def roster(ctx: Context) -> Result:
     from checkers.grading.roster import vagrant_roster
 
-    _extra(args, 0)
+    args, report = ctx.args, ctx.report
     if getattr(args, "vagrant", None) is None:
         raise CheckerError("Soupisku umím vypsat pro učebnu s Vagrantem.",
                            "Napište `./kurz roster --vagrant 12 > soupiska.csv` "
@@ -232,4 +215,4 @@ def roster(args: argparse.Namespace, report) -> int:
     report.errors.print(f"Soupiska pro {plural(count, 'stroj', 'stroje', 'strojů')} (student01 … student{count:02d}). Doplňte jména a identifikátory "
                         f"pro Moodle a spusťte `KURZ_STUDENTS={count} vagrant up`, pak `./kurz grade "
                         "soupiska.csv`.", soft_wrap=True)
-    return int(ExitCode.OK)
+    return Result(int(ExitCode.OK))

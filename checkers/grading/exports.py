@@ -32,7 +32,7 @@ from pathlib import Path
 from checkers.grading.gradebook import Gradebook, RunInfo, StoredTarget
 from checkers.grading.model import (CHECK_STATUS_LABELS, GRADED, NOT_VERIFIED, STATE_LABELS, STATES,
                                     STEP_STATUS_LABELS)
-from checkers.progress import write_atomic
+from checkers.storage import write_atomic
 from checkers.report.terminal import recommendations
 from checkers.texts import plural
 

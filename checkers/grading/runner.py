@@ -190,7 +190,7 @@ class ClassGrader:
         if entry.kind == "url":
             return self._grade_url(job)
         from checkers import session
-        from checkers.gather import gather
+        from checkers.sources import Spec, gather
         from checkers.targets import TargetOptions, open_transport
 
         # The socket/banner/probe timeouts sit a little past the deadline: the watchdog decides.
@@ -203,8 +203,8 @@ class ClassGrader:
             raise CheckerError("abandoned")
         try:
             job.phase = PROBING
-            params = session.probe_params(self.course, entry.project or self.settings.project, "vm", transport)
-            facts = gather(transport, params, _slack(job))
+            params = session.probe_params(self.course, entry.project or self.settings.project, "vm")
+            facts = gather(Spec("probe", transport=transport, params=params, timeout=_slack(job), keep=False)).facts
         finally:
             with job.lock:
                 job.transport = None
@@ -214,18 +214,16 @@ class ClassGrader:
         return TargetGrade(entry, GRADED, facts=facts, steps=steps, checks=checks)
 
     def _grade_url(self, job: _Job) -> TargetGrade:
-        from checkers.web.cli import fatal_error
-        from checkers.web.gather import gather_live, live_document
+        from checkers.sources import Spec, gather
 
         entry = job.entry
         job.phase = PROBING
         timeout = max(1.0, min(URL_REQUEST_TIMEOUT, job.deadline - time.monotonic()))
-        live = gather_live(entry.target, ca_file=self.settings.ca_file, timeout=timeout)
-        if live.get("fatal"):
-            err = fatal_error(live)
+        try:
+            facts = gather(Spec("live", url=entry.target, ca_file=self.settings.ca_file, request_timeout=timeout,
+                                keep=False)).facts
+        except CheckerError as err:  # the site could not be reached at all
             return TargetGrade(entry, UNREACHABLE, err.message, err.hint)
-        facts = live_document(entry.target, live, {"url": entry.target, "profile": "url",
-                                                   "ca_file": bool(self.settings.ca_file)})
         job.phase = EVALUATING
         steps, checks = grade_facts(entry, facts, self.course)
         return TargetGrade(entry, GRADED, facts=facts, steps=steps, checks=checks)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
-import re
 import sys
 import threading
 import time
@@ -21,12 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 # every module imported up front delays that start, the probe's critical path (~0.25 s on an
 # emulated VM).
 from checkers.probe import app as app_mod, nginx, nginx_conf, postgres, system
+from checkers.probe.envelope import mask, seal
 from checkers.probe.runtime import guard_tree
 from checkers.probe.systemd import SystemdFacts, is_secret_name, resample, unit_from_files
 
-SCHEMA = 1
-PROBE_VERSION = "1"
-MASK = "«skryto»"
 FAILED_RC = 70  # the probe failed itself (checkers.probe_bundle.PROBE_FAILED_RC)
 
 
@@ -119,15 +115,7 @@ class Probe:
                                                        facts["nginx"]["config"]) or {}
         if facts["systemd"].get("available"):
             facts["systemd"]["resampled"] = self.collect("systemd_resample", resample, facts["systemd"]) or {}
-        facts["errors"] = self.errors
-        facts["schema"] = SCHEMA
-        facts["probe"] = {
-            "version": PROBE_VERSION, "started_at": started, "duration": round(time.time() - started, 3),
-            "user": pwd.getpwuid(os.geteuid()).pw_name, "privileged": os.geteuid() == 0,
-            "python": sys.version.split()[0], "timings": self.timings,
-        }
-        facts["params"] = {k: v for k, v in params.items() if not k.startswith("_")}
-        return mask(facts, self.scrub)
+        return seal(facts, self, started)
 
     def add_project_secrets(self, app: dict) -> None:
         """Secrets known before (or without) Django loading the settings: literals in the settings
@@ -287,39 +275,6 @@ def gunicorn_listener(processes: list, listening: dict):
             host = row["addr"] if row["addr"] not in ("0.0.0.0", "*", "::", "[::]") else "127.0.0.1"
             return {"kind": "tcp", "host": host, "port": row["port"]}
     return None
-
-
-# Assignments of secret-looking names in any text we pass on (a traceback in the journal quotes
-# the source line `SECRET_KEY = '…'` even when the settings could not be imported).
-SECRET_ASSIGNMENT = re.compile(
-    r"""(?P<name>\b[\w]*(?:SECRET|PASSWORD|PASSWD|TOKEN)[\w]*['"]?\s*[:=]\s*)(?P<q>['"])(?P<value>[^'"\n]*)(?P=q)""",
-    re.IGNORECASE)
-
-
-# A password in a URL (postgres://user:PASSWORD@host/db), wherever it is quoted.
-URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'\"]*:)(?P<value>[^\s@'\"/]+)@")
-
-
-def mask(value, secrets: set):
-    secrets = sorted((s for s in secrets if isinstance(s, str) and len(s) >= 4), key=len, reverse=True)
-
-    def walk(item):
-        if isinstance(item, str):
-            for secret in secrets:
-                if secret in item:
-                    item = item.replace(secret, MASK)
-            if "=" in item or ":" in item:
-                item = SECRET_ASSIGNMENT.sub(lambda m: m.group("name") + m.group("q") + MASK + m.group("q"), item)
-            if "://" in item:
-                item = URL_PASSWORD.sub(lambda m: m.group("head") + MASK + "@", item)
-            return item
-        if isinstance(item, list):
-            return [walk(i) for i in item]
-        if isinstance(item, dict):
-            return {k: walk(v) for k, v in item.items()}
-        return item
-
-    return walk(value)
 
 
 def main(params: dict) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import glob
 import json
 
+from checkers.probe.engines import POSTGRES_ENGINES
 from checkers.probe.runtime import is_root, run, tail_lines, which
 
 # Django's engine names (ending) for PostgreSQL; postgres.E006 asks the same.
-POSTGRES_ENGINES = ("postgresql", "postgresql_psycopg2", "postgis")
 
 
 def read_logs() -> dict:

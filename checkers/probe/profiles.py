@@ -11,17 +11,13 @@ host handles it the same way; secret values are masked the same way too.
 
 from __future__ import annotations
 
-import os
-import pwd
-import sys
 import time
 
 from checkers.probe import system
+from checkers.probe.envelope import seal
 
 
 def run(probe, profile: str) -> dict:
-    from checkers.probe.main import PROBE_VERSION, SCHEMA, mask
-
     started = time.time()
     facts = {"system": probe.collect("system", system.os_release)}
     if profile == "appengine":
@@ -34,12 +30,4 @@ def run(probe, profile: str) -> dict:
         facts.update(svs.collect(probe))
     else:
         probe.errors["profile"] = "unknown profile %r" % profile
-    facts["errors"] = probe.errors
-    facts["schema"] = SCHEMA
-    facts["probe"] = {
-        "version": PROBE_VERSION, "profile": profile, "started_at": started,
-        "duration": round(time.time() - started, 3), "user": pwd.getpwuid(os.geteuid()).pw_name,
-        "privileged": os.geteuid() == 0, "python": sys.version.split()[0], "timings": probe.timings,
-    }
-    facts["params"] = {k: v for k, v in probe.params.items() if not k.startswith("_")}
-    return mask(facts, probe.scrub)
+    return seal(facts, probe, started, profile)

@@ -264,19 +264,27 @@ class TerminalReport:
         else:
             self.console.print("[dim]To je všechna nápověda. Řešení ukazuje kniha pod cvičením.[/dim]")
 
-    def diagnoses(self, diagnoses, target: str) -> None:
-        causes = [d for d in diagnoses if not d.advice]
-        if not causes:
-            self.console.print(f"[bold green]✔ Na stroji {escape(target)} jsem nenašel nic, co by web rozbíjelo.[/bold green]")
-        for diagnosis in diagnoses:
-            style = "yellow" if diagnosis.advice else "red"
-            label = "Doporučení" if diagnosis.advice else "Příčina"
-            self.console.print(f"[bold {style}]{label}: {escape(diagnosis.title)}[/bold {style}] [dim]({diagnosis.id})[/dim]")
-            if diagnosis.evidence:
-                self.console.print(f"    [dim]viděno:[/dim] {escape(diagnosis.evidence)}")
-            self.console.print(f"    {escape(diagnosis.explanation)}")
-            self.console.print(f"    [cyan]→ {escape(diagnosis.fix)}[/cyan]")
+    def diagnoses(self, report, target: str) -> None:
+        """doctor: the causes found (root cause first), then what could not be looked for."""
+        if not report.causes and not report.errors:
+            line = f"✔ Na stroji {escape(target)} jsem nenašel nic, co by web rozbíjelo."
+            self.console.print(f"[bold green]{line}[/bold green]")
+        for result in report.found:
+            advice = result.status is Status.ADVICE
+            style, label = ("yellow", "Doporučení") if advice else ("red", "Příčina")
+            self.console.print(f"[bold {style}]{label}: {escape(result.title)}[/bold {style}] [dim]({result.id})[/dim]")
+            if result.evidence:
+                self.console.print(f"    [dim]viděno:[/dim] {escape(result.evidence)}")
+            self.console.print(f"    {escape(result.message)}")
+            self.console.print(f"    [cyan]→ {escape(result.hint)}[/cyan]")
             self.console.print()
+        for result in report.errors:
+            self.console.print(f"[bold red]⚠ {escape(result.title)}[/bold red] [dim]({result.id})[/dim]: "
+                               f"{escape(result.message)}")
+        if report.unverified:
+            self.console.print(f"[dim]Nešlo ověřit ({len(report.unverified)}): "
+                               + "; ".join(f"{escape(r.title)} – {escape(r.message)}" for r in report.unverified)
+                               + "[/dim]")
 
     def note(self, text: str) -> None:
         self.console.print(text)

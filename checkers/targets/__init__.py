@@ -211,7 +211,7 @@ def _configured_target() -> str | None:
 
 def save_default_target(spec: str) -> None:
     """Remember the target used when --target is not given (`./kurz target SPEC`)."""
-    from checkers.progress import write_atomic
+    from checkers.storage import write_atomic
 
     parse_target(spec)  # refuse nonsense before storing it
     write_atomic(state_dir() / "config.json", json.dumps({"target": spec}) + "\n")

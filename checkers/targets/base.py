@@ -16,6 +16,7 @@ class CommandResult:
 class Transport(Protocol):
     label: str
     executions: int  # remote command executions so far (the benchmark counts them)
+    loopback: bool  # reached on this computer's loopback: a port-forwarded VM
 
     def run(self, command: str, stdin: bytes | None, timeout: float) -> CommandResult: ...
 

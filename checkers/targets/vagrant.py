@@ -20,7 +20,7 @@ import vagrant
 
 from checkers.errors import CheckerError
 from checkers.paths import REPO_ROOT
-from checkers.progress import write_atomic
+from checkers.storage import write_atomic
 
 STATE_ADVICE = {
     "not_created": "Stroj ještě nebyl vytvořen. Spusťte `vagrant up`.",

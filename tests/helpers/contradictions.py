@@ -35,7 +35,7 @@ def contradictions(facts: dict, results, diagnoses=()) -> list[str]:
     existing = _existing_paths(facts)
     found = []
     texts = [(r.id, r.message) for r in results if r.status.value in ("failed", "advice")]
-    texts += [(d.id, f"{d.title} {d.evidence} {d.explanation}") for d in diagnoses]
+    texts += [(d.id, f"{d.title} {d.evidence} {d.message}") for d in diagnoses]
     for check_id, message in texts:
         lowered = message.lower()
         for path in PATH.findall(message):

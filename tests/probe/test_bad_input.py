@@ -129,9 +129,11 @@ def test_an_ssh_server_closing_after_its_banner(tmp_path, checkers_home):
 
 def test_good_input_is_accepted(places, checkers_home):
     """The passing side of the table: the same options with sensible values are not refused."""
-    for args in (["--timeout", "30", "list"], ["--interval", "0.5", "--timeout", "1", "list"],
+    # each command's own options after it (`--help` ends the run once they are parsed and accepted)
+    for args in (["--timeout", "30", "list"], ["watch", "--interval", "0.5", "--timeout", "1", "--help"],
                  ["--target", "ssh://u@[::1]:2222", "list"], ["--target", "ssh://vagrant@192.168.56.10:22", "list"],
-                 ["--concurrency", "64", "list"], ["--port", "65535", "list"]):
+                 ["grade", "--concurrency", "64", "--help"], ["book", "--port", "65535", "--help"],
+                 ["--json", "3", "--help"], ["list", "--json"]):
         result = run_cli(*args, home=checkers_home)
         assert result.rc == 0, (args, result.stdout + result.stderr)
 

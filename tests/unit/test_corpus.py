@@ -11,7 +11,7 @@ import tomllib
 import pytest
 
 from checkers.checks import registry
-from checkers.doctor import diagnose, render
+from checkers.doctor import diagnose
 from checkers.session import evaluate
 from tests.helpers.contradictions import contradictions
 from checkers.texts import table
@@ -40,7 +40,7 @@ def test_no_message_contradicts_the_facts(course, combination):
         pytest.fail(f"no recording {combination.key} (see test_verdicts_on_recorded_facts)", pytrace=False)
     facts = load_facts(combination.fixture)
     results = [r for run in evaluate(copy.deepcopy(facts), course, list(course.required_steps)) for r in run.results]
-    diagnoses = [render(f) for f in diagnose(copy.deepcopy(facts))]
+    diagnoses = diagnose(copy.deepcopy(facts), course)
     assert contradictions(facts, results, diagnoses) == []
 
 

@@ -94,3 +94,22 @@ def test_a_retired_id_is_never_used_again():
     assert check_id_problems({"systemd.E006": _check("systemd.E006", Level.REQUIRED)})
     assert "vyřazené" in check_id_problems({"systemd.E006": _check("systemd.E006", Level.REQUIRED)})[0]
     assert check_id_problems({"systemd.E010": _check("systemd.E010", Level.REQUIRED)}) == []
+
+
+def test_causes_are_linted_by_their_own_rules():
+    from checkers.checks.base import Check, Kind, Level, cause, passed
+    from checkers.course_lint import cause_problems
+
+    texts = {"doctor.D901": {"title": "T", "explanation": "E", "fix": "F"},
+             "doctor.A902": {"title": "T", "explanation": "", "fix": "F"}, "doctor.D999": {"title": "x"}}
+    causes = {"doctor.D901": cause("doctor.D901", lambda f: passed(), ["doctor.D404"]),
+              "doctor.A902": Check("doctor.A902", lambda f: passed(), level=Level.REQUIRED, kind=Kind.CAUSE),
+              "nginx.X1": cause("nginx.X1", lambda f: passed())}
+    problems = cause_problems(causes, texts)
+    assert any("doctor.D901 zastiňuje neznámou příčinu doctor.D404" in p for p in problems)
+    assert any("doctor.A902 má úroveň" in p for p in problems)
+    assert any("doctor.A902 nemá text explanation" in p for p in problems)
+    assert any("nginx.X1 nemá id tvaru" in p for p in problems)
+    assert any("neexistující příčinu doctor.D999" in p for p in problems)
+    good = {"doctor.D901": cause("doctor.D901", lambda f: passed())}
+    assert cause_problems(good, {"doctor.D901": texts["doctor.D901"]}) == []

@@ -7,7 +7,7 @@ import copy
 
 import pytest
 
-from checkers.doctor import diagnose, render
+from checkers.doctor import diagnose
 from checkers.texts import table
 from tests.unit.test_checks_on_recorded_facts import recorded
 
@@ -64,6 +64,11 @@ CASES = {
         "message": 'OperationalError: FATAL:  password authentication failed for user "myprojectuser"'}}),
     "doctor.D015": lambda f: f["django"]["database"].update(connect={"ok": False, "error": {
         "message": 'OperationalError: FATAL:  database "myproject" does not exist'}}),
+    "doctor.D016": lambda f: f["app"]["newest_source"].update(mtime=4102444800.0, path="galerie/views.py"),
+    "doctor.D008": lambda f: (f["http"]["web"]["static_file"].update(status=404),
+                              f["django"]["static"].update(missing_count=3)),
+    "doctor.D023": lambda f: f["django"]["database"].update(connect={"ok": False, "error": {
+        "message": 'connection to server at "127.0.0.2", port 5432 failed: Connection refused'}}),
     "doctor.D017": lambda f: f["processes"].append({"pid": 4242, "ppid": 1, "user": "vagrant", "started": 1.0,
                                                     "argv": [".venv/bin/python", "manage.py", "runserver"], "cwd": "/"}),
     "doctor.D022": lambda f: [r.update(ok=False) for r in f["paths"]["app_user_access"]["results"]
@@ -161,7 +166,7 @@ def test_diagnosis_found_from_its_evidence(expected):
 def test_the_harmless_control_server_line_is_never_the_cause():
     facts = copy.deepcopy(recorded("solved"))
     _crash(facts)
-    found = [render(f) for f in diagnose(facts)]
+    found = diagnose(facts)
     assert found[0].id == "doctor.D011"
     assert "my_projekt" in found[0].evidence and "Control server" not in found[0].evidence
 
@@ -189,7 +194,43 @@ def test_an_old_crash_does_not_explain_a_502_of_the_healthy_run():
     assert [f.id for f in diagnose(facts)][0] == "doctor.D004"
 
 
-def test_every_diagnosis_has_czech_texts():
-    texts = table("diagnoses")
+def test_every_diagnosis_has_czech_texts_and_every_text_a_cause():
+    from checkers.checks import cause_ids
+
+    texts = {key: value for key, value in table("diagnoses").items() if key != "_common"}
+    assert set(texts) == set(cause_ids())
     for entry in texts.values():
         assert entry["title"].strip() and entry["explanation"].strip() and entry["fix"].strip()
+
+
+def test_every_cause_has_a_breaking_fixture():
+    """Like every check: each cause is found on recorded facts of a really broken VM (the corpus)
+    or on the solved VM's facts with exactly that breakage applied (CASES)."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    from checkers.checks import cause_ids
+
+    found = set(CASES)
+    for path in sorted(Path(__file__).parents[1].joinpath("fixtures", "corpus").glob("*/*.json.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as stream:
+            found.update(r.id for r in diagnose(json.load(stream)))
+    assert set(cause_ids()) - found == set()
+
+
+def test_a_cause_that_crashes_is_an_error_not_silence(monkeypatch):
+    """The engine's rule for causes too: a bug in a diagnosis is shown, never swallowed."""
+    from checkers import doctor
+    from checkers.checks import registry
+    from checkers.checks.base import Check, Status
+
+    def broken(facts):
+        raise KeyError("argv")
+
+    original = registry()["doctor.D017"]
+    monkeypatch.setitem(registry(), "doctor.D017", Check(original.id, broken, kind=original.kind))
+    report = doctor.examine(copy.deepcopy(recorded("solved")))
+    assert [r.id for r in report.errors] == ["doctor.D017"]
+    assert report.errors[0].status is Status.ERROR and "KeyError" in report.errors[0].message
+    assert doctor.document(report, "x")["healthy"] is False

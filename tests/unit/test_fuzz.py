@@ -198,9 +198,7 @@ def test_fuzz_damaged_facts(request, tmp_path):
         runs += 1
         try:
             results = session.evaluate(facts, course, steps)
-            diagnoses = doctor.diagnose(facts)
-            for finding in diagnoses:
-                doctor.render(finding)
+            json.dumps(doctor.document(doctor.examine(facts, course), "fuzz"))
             json.dumps(json_report.runs_document(results, "fuzz", "all"))
             report = TerminalReport(no_color=True)
             buffer = io.StringIO()

@@ -9,7 +9,7 @@ import ssl
 import pytest
 
 from checkers.checks.live import exposed_files, hsts_max_age
-from checkers.web.cli import fatal_error
+from checkers.web.live import fatal_error
 from checkers.web.client import classify, parse_connect_to
 from checkers.web.gather import asset_links, looks_like_file
 

@@ -1,0 +1,127 @@
+"""Causes on the app server's side: the service cannot enter its directory, crashes at start,
+will not start after a reboot, runs stale code, cannot write uploads; runserver still running;
+gunicorn's worker count."""
+
+from __future__ import annotations
+
+from checkers.checks.base import cause, failed, passed
+from checkers.checks.causes.helpers import (gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
+from checkers.checks.service import app_unit, journal, sockets, stability
+from checkers.facts import dig
+
+_BEHIND_502 = ("doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016")
+
+
+def _working_directory(facts: dict) -> list:
+    """systemd could not change to the unit's WorkingDirectory: refused (D010) or missing (D032)."""
+    unit = app_unit(facts)
+    for entry in reversed(journal(facts, unit)):
+        if "Changing to the requested working directory failed" in entry.get("msg", ""):
+            if unit.get("active_state") == "active":
+                return []
+            # systemd's own words tell a refused directory from one that is not there
+            missing = "No such file or directory" in entry["msg"]
+            return [("doctor.D032" if missing else "doctor.D010", "", {
+                "unit": unit["name"], "line": entry["msg"].strip(), "user": unit.get("user") or "root",
+                "workdir": unit.get("working_directory") or "?"})]
+    return []
+
+
+def _one_of(cause_id: str):
+    def check(facts: dict):
+        for found_id, reason, seen in _working_directory(facts):
+            if found_id == cause_id:
+                return failed(reason, **seen)
+        return passed()
+    return check
+
+
+def gunicorn_crashes(facts: dict):
+    unit = app_unit(facts)
+    if not unit:
+        return passed()
+    entries = journal(facts, unit)
+    seen = stability(facts, unit)
+    if seen.up:
+        if home_status(facts) not in (502, 503, 504):
+            return passed()
+        if not unit.get("n_restarts"):
+            # Caught between a restart and its crash: only the run that is up now can explain the 502.
+            entries = [e for e in entries if e.get("inv") == entries[-1].get("inv")] if entries else []
+    error = last_attempt_error(entries)
+    if error is None or "working directory" in error:
+        return passed()
+    reason = seen.kind if seen.kind in ("crash_loop", "restarted", "inactive") else "other"
+    return failed(reason, unit=unit["name"], line=error, failures=seen.failures, state=seen.state)
+
+
+def service_not_enabled(facts: dict):
+    """Runs now, but nothing starts it after a reboot (neither the service nor a socket is enabled)."""
+    unit = app_unit(facts)
+    if not unit or unit.get("unit_file_state") in ("enabled", "static", "generated", "indirect", "alias"):
+        return passed()
+    if any(s.get("unit_file_state") == "enabled" for s in sockets(facts, unit)):
+        return passed()
+    return failed(unit=unit["name"], state=unit.get("unit_file_state") or "?")
+
+
+def stale_code(facts: dict):
+    newest = dig(facts, "app.newest_source", {})
+    masters = gunicorn_masters(facts)
+    if not newest.get("mtime") or not masters:
+        return passed()
+    if "/migrations/" in "/" + (newest.get("path") or "") and dig(facts, "django.database.unapplied_migrations", []):
+        return passed()  # a new migration not yet applied: that is the cause to name (D024)
+    started = min(p.get("started") or 0 for p in masters)
+    if started and newest["mtime"] > started + 2:
+        return failed(file=newest.get("path"), unit=(app_unit(facts) or {}).get("name", "gunicorn"))
+    return passed()
+
+
+def runserver_running(facts: dict):
+    for proc in facts.get("processes") or []:
+        if "runserver" in (proc.get("argv") or []):
+            return failed(pid=proc.get("pid"), command=" ".join(proc["argv"])[:120], user=proc.get("user") or "?")
+    return passed()
+
+
+def media_root_missing(facts: dict):
+    media = dig(facts, "django.media", {})
+    if not media.get("root") or media.get("exists") is not False or media.get("root_denied"):
+        return passed()
+    return failed(root=media["root"])
+
+
+def media_not_writable(facts: dict):
+    root = dig(facts, "django.media.root")
+    if dig(facts, "django.media.exists") is False:
+        return passed()  # not there at all: D030 says so
+    for row in dig(facts, "paths.app_user_access.results", []):
+        if row.get("need") == "write" and row.get("path") == root and not row.get("ok"):
+            return failed(root=root, user=(app_unit(facts) or {}).get("user") or "root")
+    return passed()
+
+
+def workers_advice(facts: dict):
+    masters = gunicorn_masters(facts)
+    if not masters:
+        return passed()
+    cpus = dig(facts, "system.cpus") or 1
+    workers = sum(1 for p in gunicorn_processes(facts) if p.get("ppid") == masters[0].get("pid"))
+    recommended = 2 * cpus + 1
+    if workers and (workers * 2 < recommended or workers > 2 * recommended):
+        return failed(workers=workers, cpus=cpus, recommended=recommended)
+    return passed()
+
+
+CHECKS = (
+    cause("doctor.D010", _one_of("doctor.D010"), _BEHIND_502),
+    cause("doctor.D032", _one_of("doctor.D032"), _BEHIND_502),
+    cause("doctor.D011", gunicorn_crashes, _BEHIND_502),
+    cause("doctor.D030", media_root_missing),
+    cause("doctor.D022", media_not_writable),
+    cause("doctor.D016", stale_code),
+    cause("doctor.D017", runserver_running),
+    cause("doctor.D025", service_not_enabled),
+    cause("doctor.A001", workers_advice),
+)

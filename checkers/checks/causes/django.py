@@ -1,0 +1,125 @@
+"""Causes on Django's and the database's side: DEBUG on, a host not allowed, the database down,
+refusing or missing, migrations not applied or not allowed, stale collectstatic; a name whose
+DNS leads elsewhere."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from checkers.checks.base import cause, failed, passed
+from checkers.checks.service import app_unit
+from checkers.checks.webfacts import site_host, web
+from checkers.facts import dig
+
+
+def debug_on(facts: dict):
+    not_found = web(facts, "not_found")
+    file = dig(facts, "django.settings_file", "settings.py")
+    if dig(facts, "django.settings.DEBUG") is True and (app_unit(facts) or not_found):
+        return failed(file=file)
+    if "django_debug" in not_found.get("markers", []):
+        return failed(file=file)
+    return passed()
+
+
+def host_not_allowed(facts: dict):
+    home = web(facts, "home")
+    if home.get("status") != 400 or "django_400" not in home.get("markers", []):
+        return passed()
+    hosts = ", ".join(str(h) for h in dig(facts, "django.settings.ALLOWED_HOSTS", []))
+    return failed("" if hosts else "empty", host=site_host(facts), hosts=hosts)
+
+
+def _database_error(facts: dict) -> list:
+    """Django could not connect: a refused password (D014), no such database (D015), other (D023)."""
+    connect = dig(facts, "django.database.connect", {})
+    if connect.get("ok") or not connect.get("error"):
+        return []
+    message = (connect["error"] or {}).get("message", "")
+    lowered = message.lower()
+    if "password authentication failed" in lowered:
+        return [("doctor.D014", {"user": dig(facts, "django.database.user", "?"), "line": message})]
+    if "does not exist" in lowered and "database" in lowered:
+        return [("doctor.D015", {"name": dig(facts, "django.database.name", "?"), "line": message})]
+    return [("doctor.D023", {"line": message})]
+
+
+def _database(cause_id: str):
+    def check(facts: dict):
+        for found_id, seen in _database_error(facts):
+            if found_id == cause_id:
+                return failed(**seen)
+        return passed()
+    return check
+
+
+def postgres_down(facts: dict):
+    """Django uses PostgreSQL and no cluster of it runs (its units say so)."""
+    engine = str(dig(facts, "django.database.engine", ""))
+    if not engine.endswith(("postgresql", "postgis")):
+        return passed()
+    units = dig(facts, "systemd.units", {})
+    clusters = [u for name, u in units.items() if name.startswith("postgresql@")]
+    if not clusters and "postgresql.service" in units:  # Debian's umbrella unit stops its clusters with it
+        clusters = [units["postgresql.service"]]
+    if not clusters or any(u.get("active_state") == "active" for u in clusters):
+        return passed()
+    return failed(units=", ".join(f"{u.get('name')}: {u.get('active_state')}" for u in clusters))
+
+
+def schema_not_owned(facts: dict):
+    """PostgreSQL 15: a database owned by another role leaves the app's role without the right to
+    create tables in schema public, so migrate fails (the lesson's OWNER avoids it)."""
+    database = dig(facts, "django.database", {})
+    role, name = database.get("user"), database.get("name")
+    owner = next((d.get("owner") for d in dig(facts, "postgres.databases", []) if d.get("name") == name), None)
+    if not role or not owner or owner == role or not database.get("unapplied_migrations"):
+        return passed()
+    return failed(name=name, owner=owner, role=role)
+
+
+def unapplied_migrations(facts: dict):
+    pending = dig(facts, "django.database.unapplied_migrations", [])
+    return failed(count=len(pending), names=", ".join(pending[:5])) if pending else passed()
+
+
+def stale_collectstatic(facts: dict):
+    static = dig(facts, "django.static", {})
+    if not static.get("outdated_count") or static.get("missing_count"):
+        return passed()
+    return failed(count=static["outdated_count"], examples=", ".join(static.get("outdated", [])[:3]),
+                  root=static.get("root") or "?")
+
+
+def names_elsewhere(facts: dict):
+    """Only where the site is visited under a name: the course VM is visited by its address, and a
+    name in ALLOWED_HOSTS that leads elsewhere changes nothing for it."""
+    if _is_address(site_host(facts)):
+        return passed()
+    wrong = {name: info for name, info in (facts.get("dns") or {}).items() if not info.get("local")}
+    if not wrong:
+        return passed()
+    return failed(names=", ".join(f"{name} → {', '.join(info.get('addresses') or []) or '–'}"
+                                  for name, info in wrong.items()))
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").rsplit(":", 1)[0] if host.count(":") == 1 else host.strip("[]"))
+        return True
+    except ValueError:
+        return host == "localhost"
+
+
+CHECKS = (
+    cause("doctor.D013", host_not_allowed, ["doctor.A002"]),
+    cause("doctor.D029", postgres_down, ["doctor.D023"]),
+    cause("doctor.D014", _database("doctor.D014")),
+    cause("doctor.D015", _database("doctor.D015")),
+    cause("doctor.D023", _database("doctor.D023")),
+    cause("doctor.D028", schema_not_owned, ["doctor.D024"]),
+    cause("doctor.D024", unapplied_migrations),
+    cause("doctor.D012", debug_on),
+    cause("doctor.D026", stale_collectstatic),
+    cause("doctor.A002", names_elsewhere),
+)

@@ -1,0 +1,171 @@
+"""Causes on the web server's side: nginx down, invalid or not reloaded, the wrong site answering,
+no proxy_pass, 502s (socket missing, refused, denied, mismatched), 403/404 for files, CSRF behind
+a Host without the port."""
+
+from __future__ import annotations
+
+from checkers.checks.base import cause, failed, passed
+from checkers.checks.causes.helpers import (PERMISSION_ERROR, gunicorn_binds, gunicorn_masters, home_status,
+                                            last_upstream_error, permission_chain)
+from checkers.checks.nginx import loaded_change
+from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, site_host,
+                                      upstream, web)
+from checkers.facts import dig
+from checkers.probe import nginx_conf
+
+
+def nginx_missing(facts: dict):
+    if not dig(facts, "nginx.installed"):
+        return failed("not_installed")
+    unit = dig(facts, "systemd.units", {}).get("nginx.service")
+    if unit and unit.get("active_state") != "active":
+        return failed(state=f"{unit.get('active_state')} ({unit.get('result')})")
+    return passed()
+
+
+def nginx_config_invalid(facts: dict):
+    test = dig(facts, "nginx.test", {})
+    if not dig(facts, "nginx.installed") or test.get("rc") in (0, None):
+        return passed()
+    lines = [ln for ln in (test.get("output") or "").splitlines() if "[emerg]" in ln or "[crit]" in ln]
+    running = dig(facts, "systemd.units", {}).get("nginx.service", {}).get("active_state") == "active"
+    return failed("running" if running else "stopped", error=(lines or [test.get("output") or "?"])[0].strip())
+
+
+def nginx_not_reloaded(facts: dict):
+    """The files say one thing, the running nginx another: a change without a reload. Named only
+    when the site shows a symptom (an edited comment breaks nothing)."""
+    change = loaded_change(facts)
+    if not change or dig(facts, "nginx.test.rc") not in (0, None):
+        return passed()
+    responses = [web(facts, name) for name in ("home", "static_file", "media_file", "media_missing")]
+    home = responses[0]
+    symptom = home.get("status") != 200 or "nginx_welcome" in home.get("markers", []) or any(
+        r.get("status") not in (200, 404, None) or (r.get("expected_sha256") and r.get("status") != 200)
+        for r in responses[1:] if r)
+    return failed(file=change["path"]) if symptom else passed()
+
+
+def default_site_wins(facts: dict):
+    if "nginx_welcome" not in web(facts, "home").get("markers", []):
+        return passed()
+    server, _ = chosen_server(facts)
+    if server is not None and not is_default_site(server):
+        return passed()
+    names = ", ".join(n for s in dig(facts, "nginx.config.servers", []) if not is_default_site(s)
+                      for n in s.get("server_names", []) if n)
+    return failed("" if names else "no_own_site", host=site_host(facts), names=names)
+
+
+def no_proxy_pass(facts: dict):
+    server, _ = chosen_server(facts)
+    if server is None or is_default_site(server):
+        return passed()
+    location = nginx_conf.select_location(server, "/")
+    if location and (location.get("proxy_pass") or location.get("uwsgi_pass")):
+        return passed()
+    return failed(file=server["file"])
+
+
+def _gateway(facts: dict) -> list:
+    """502/504: [(cause id, reason, seen)] — socket missing (2), denied (13), refused (111),
+    addresses that do not meet, gunicorn down — or [] when the home page is no gateway error."""
+    if home_status(facts) not in (502, 504):
+        return []
+    error = last_upstream_error(facts)
+    found = _gateway_cause(facts, error)
+    return [(found[0], "" if error else "no_log", found[1])]
+
+
+def _gateway_cause(facts: dict, error):
+    endpoint = upstream(facts)
+    where = describe_endpoint(endpoint)
+    seen = {"where": where, "log": error[2] if error else ""}
+    errno = error[1] if error else None
+    if errno == 13:
+        denied = next((r for r in dig(facts, "paths.web_user_access.results", []) if r.get("need") == "connect"), {})
+        chain = permission_chain(facts, endpoint["path"]) if endpoint and endpoint.get("kind") == "unix" else ""
+        return "doctor.D004", {**seen, "user": dig(facts, "paths.web_user", "www-data"),
+                               "denied": denied.get("denied_at") or where, "chain": chain}
+    if not gunicorn_masters(facts):
+        return "doctor.D005", seen
+    served = gunicorn_binds(facts)
+    if endpoint and served and describe_endpoint(endpoint) not in served:
+        return "doctor.D006", {"nginx": where, "gunicorn": ", ".join(sorted(served)), "log": seen["log"]}
+    if errno == 2:
+        return "doctor.D003", seen
+    return "doctor.D005", seen
+
+
+def _file_problem(facts: dict, sample_key: str, linked_key: str | None, kind: str):
+    """A static or media file answered 403/404: (cause id, reason, seen) or None."""
+    response = web(facts, sample_key) or (web(facts, linked_key) if linked_key else {})
+    status = response.get("status")
+    if status not in (403, 404):
+        return None
+    server, _ = chosen_server(facts)
+    location = nginx_conf.select_location(server, response["path"])
+    nginx_path = nginx_conf.file_for(server, location, response["path"])
+    root = dig(facts, f"django.{kind}.root") or "?"
+    if status == 403:
+        log = next((m.group(1) for m in map(PERMISSION_ERROR.search, reversed(error_log_lines(facts))) if m), None)
+        access = next((r for r in dig(facts, "paths.web_user_access.results", []) if r.get("path") == root), {})
+        denied = access.get("denied_at") or (log and log.rsplit("/", 1)[0]) or root
+        return "doctor.D009", kind, {"url": response["path"], "denied": denied,
+                                     "chain": permission_chain(facts, root, with_group=False),
+                                     "user": dig(facts, "paths.web_user", "www-data")}
+    if kind == "static" and (dig(facts, "django.static.missing_count", 0) or not dig(facts, "django.static.root_exists")):
+        return "doctor.D008", "", {"url": response["path"], "root": root}
+    proxied = location is None or bool(location.get("proxy_pass"))
+    return "doctor.D007", kind + ("_proxied" if proxied else ""), {
+        "url": response["path"], "nginx_path": "" if proxied else (nginx_path or "?"), "root": root, "prefix": kind}
+
+
+def _files(facts: dict) -> list:
+    return [found for found in (_file_problem(facts, "static_file", "static_linked", "static"),
+                                _file_problem(facts, "media_file", None, "media")) if found]
+
+
+def _classified(cause_id: str, classify):
+    """One cause out of a classification that tells several apart ([(cause id, reason, seen)])."""
+    def check(facts: dict):
+        for found_id, reason, seen in classify(facts):
+            if found_id == cause_id:
+                return failed(reason, **seen)
+        return passed()
+    return check
+
+
+def host_without_port(facts: dict):
+    """The admin login fails CSRF and nginx passes `Host $host`, which drops the port the browser
+    uses on a port-forwarded VM (Origin 127.0.0.1:8080 vs Host 127.0.0.1)."""
+    post = dig(facts, "http.web.admin_login.post", {}) or {}
+    if post.get("status") != 403 and "csrf_failure" not in post.get("markers", []):
+        return passed()
+    server, _ = chosen_server(facts)
+    location = nginx_conf.select_location(server, "/")
+    value = (location or {}).get("host_header")
+    if value not in ("$host", "$server_name") or not dig(facts, "params.browser_port"):
+        return passed()
+    return failed(value=value, file=(location or {}).get("file") or (server or {}).get("file"),
+                  port=dig(facts, "params.browser_port"))
+
+
+# what the files say is not what runs: symptoms read from the files would mislead
+_NOT_RELOADED_HIDES = ("doctor.D003", "doctor.D006", "doctor.D007", "doctor.D019", "doctor.D021")
+
+CHECKS = (
+    cause("doctor.D002", nginx_config_invalid, ["doctor.D001"]),
+    cause("doctor.D001", nginx_missing, ["doctor.D019", "doctor.D021"]),
+    cause("doctor.D027", nginx_not_reloaded, _NOT_RELOADED_HIDES),
+    cause("doctor.D019", default_site_wins, ["doctor.D007", "doctor.D008", "doctor.D009"]),  # it answers instead
+    cause("doctor.D021", no_proxy_pass, ["doctor.D019"]),
+    cause("doctor.D004", _classified("doctor.D004", _gateway)),
+    cause("doctor.D005", _classified("doctor.D005", _gateway)),
+    cause("doctor.D006", _classified("doctor.D006", _gateway)),
+    cause("doctor.D003", _classified("doctor.D003", _gateway)),
+    cause("doctor.D009", _classified("doctor.D009", _files)),
+    cause("doctor.D008", _classified("doctor.D008", _files), ["doctor.D026"]),
+    cause("doctor.D007", _classified("doctor.D007", _files)),
+    cause("doctor.D031", host_without_port),
+)
