@@ -4,6 +4,7 @@ the evidence that names it (the VM tier proves the same against real breakages).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 
@@ -234,3 +235,23 @@ def test_a_cause_that_crashes_is_an_error_not_silence(monkeypatch):
     assert [r.id for r in report.errors] == ["doctor.D017"]
     assert report.errors[0].status is Status.ERROR and "KeyError" in report.errors[0].message
     assert doctor.document(report, "x")["healthy"] is False
+
+
+DOCTOR_VM = Path(__file__).resolve().parents[1] / "fixtures" / "doctor-vm"
+
+
+@pytest.mark.parametrize("path", sorted(DOCTOR_VM.glob("*.json.gz")), ids=lambda p: p.name.split(".json")[0])
+def test_a_breakage_recorded_on_the_vm_is_named_first(path):
+    """The VM tier's doctor scenarios, replayed: the facts recorded right after the breakage give
+    its cause first (doctor.A### advice: named, and no cause before it)."""
+    import gzip
+    import json
+
+    expected = path.name.split(".json")[0]
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        found = [r.id for r in diagnose(json.load(stream))]
+    causes = [i for i in found if i.startswith("doctor.D")]
+    if expected.startswith("doctor.D"):
+        assert causes and causes[0] == expected, found
+    else:
+        assert expected in found and not causes, found

@@ -5,7 +5,7 @@ gunicorn's worker count."""
 from __future__ import annotations
 
 from checkers.checks.base import cause, failed, passed
-from checkers.checks.causes.helpers import (gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
+from checkers.checks.causes.helpers import (classified, gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
 from checkers.checks.service import app_unit, journal, sockets, stability
 from checkers.facts import dig
 
@@ -25,15 +25,6 @@ def _working_directory(facts: dict) -> list:
                 "unit": unit["name"], "line": entry["msg"].strip(), "user": unit.get("user") or "root",
                 "workdir": unit.get("working_directory") or "?"})]
     return []
-
-
-def _one_of(cause_id: str):
-    def check(facts: dict):
-        for found_id, reason, seen in _working_directory(facts):
-            if found_id == cause_id:
-                return failed(reason, **seen)
-        return passed()
-    return check
 
 
 def gunicorn_crashes(facts: dict):
@@ -115,8 +106,8 @@ def workers_advice(facts: dict):
 
 
 CHECKS = (
-    cause("doctor.D010", _one_of("doctor.D010"), _BEHIND_502),
-    cause("doctor.D032", _one_of("doctor.D032"), _BEHIND_502),
+    cause("doctor.D010", classified("doctor.D010", _working_directory), _BEHIND_502),
+    cause("doctor.D032", classified("doctor.D032", _working_directory), _BEHIND_502),
     cause("doctor.D011", gunicorn_crashes, _BEHIND_502),
     cause("doctor.D030", media_root_missing),
     cause("doctor.D022", media_not_writable),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 
 from checkers.checks.base import cause, failed, passed
+from checkers.checks.causes.helpers import classified
 from checkers.checks.service import app_unit
 from checkers.checks.webfacts import site_host, web
 from checkers.facts import dig
@@ -38,19 +39,10 @@ def _database_error(facts: dict) -> list:
     message = (connect["error"] or {}).get("message", "")
     lowered = message.lower()
     if "password authentication failed" in lowered:
-        return [("doctor.D014", {"user": dig(facts, "django.database.user", "?"), "line": message})]
+        return [("doctor.D014", "", {"user": dig(facts, "django.database.user", "?"), "line": message})]
     if "does not exist" in lowered and "database" in lowered:
-        return [("doctor.D015", {"name": dig(facts, "django.database.name", "?"), "line": message})]
-    return [("doctor.D023", {"line": message})]
-
-
-def _database(cause_id: str):
-    def check(facts: dict):
-        for found_id, seen in _database_error(facts):
-            if found_id == cause_id:
-                return failed(**seen)
-        return passed()
-    return check
+        return [("doctor.D015", "", {"name": dig(facts, "django.database.name", "?"), "line": message})]
+    return [("doctor.D023", "", {"line": message})]
 
 
 def postgres_down(facts: dict):
@@ -114,9 +106,9 @@ def _is_address(host: str) -> bool:
 CHECKS = (
     cause("doctor.D013", host_not_allowed, ["doctor.A002"]),
     cause("doctor.D029", postgres_down, ["doctor.D023"]),
-    cause("doctor.D014", _database("doctor.D014")),
-    cause("doctor.D015", _database("doctor.D015")),
-    cause("doctor.D023", _database("doctor.D023")),
+    cause("doctor.D014", classified("doctor.D014", _database_error)),
+    cause("doctor.D015", classified("doctor.D015", _database_error)),
+    cause("doctor.D023", classified("doctor.D023", _database_error)),
     cause("doctor.D028", schema_not_owned, ["doctor.D024"]),
     cause("doctor.D024", unapplied_migrations),
     cause("doctor.D012", debug_on),

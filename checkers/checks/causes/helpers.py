@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from checkers.checks.base import failed, passed
 from checkers.checks.webfacts import error_log_lines, web
 from checkers.facts import dig
 
@@ -95,3 +96,14 @@ def permission_chain(facts: dict, path: str, with_group: bool = True) -> str:
     chain = dig(facts, "paths.chains", {}).get(path, [])
     owner = (lambda c: f"{c.get('owner', '?')}:{c.get('group', '?')}") if with_group else (lambda c: c.get("owner", "?"))
     return "; ".join(f"{c['path']} {owner(c)} {c.get('mode', '?')}" for c in chain if not c.get("missing"))
+
+
+def classified(cause_id: str, classify):
+    """One cause out of a classification that tells several apart: `classify(facts)` gives
+    [(cause id, reason, seen)] for what it found; the cause is found when its id is among them."""
+    def check(facts: dict):
+        for found_id, reason, seen in classify(facts):
+            if found_id == cause_id:
+                return failed(reason, **seen)
+        return passed()
+    return check

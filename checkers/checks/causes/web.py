@@ -5,7 +5,7 @@ a Host without the port."""
 from __future__ import annotations
 
 from checkers.checks.base import cause, failed, passed
-from checkers.checks.causes.helpers import (PERMISSION_ERROR, gunicorn_binds, gunicorn_masters, home_status,
+from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunicorn_binds, gunicorn_masters, home_status,
                                             last_upstream_error, permission_chain)
 from checkers.checks.nginx import loaded_change
 from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, site_host,
@@ -126,16 +126,6 @@ def _files(facts: dict) -> list:
                                 _file_problem(facts, "media_file", None, "media")) if found]
 
 
-def _classified(cause_id: str, classify):
-    """One cause out of a classification that tells several apart ([(cause id, reason, seen)])."""
-    def check(facts: dict):
-        for found_id, reason, seen in classify(facts):
-            if found_id == cause_id:
-                return failed(reason, **seen)
-        return passed()
-    return check
-
-
 def host_without_port(facts: dict):
     """The admin login fails CSRF and nginx passes `Host $host`, which drops the port the browser
     uses on a port-forwarded VM (Origin 127.0.0.1:8080 vs Host 127.0.0.1)."""
@@ -160,12 +150,12 @@ CHECKS = (
     cause("doctor.D027", nginx_not_reloaded, _NOT_RELOADED_HIDES),
     cause("doctor.D019", default_site_wins, ["doctor.D007", "doctor.D008", "doctor.D009"]),  # it answers instead
     cause("doctor.D021", no_proxy_pass, ["doctor.D019"]),
-    cause("doctor.D004", _classified("doctor.D004", _gateway)),
-    cause("doctor.D005", _classified("doctor.D005", _gateway)),
-    cause("doctor.D006", _classified("doctor.D006", _gateway)),
-    cause("doctor.D003", _classified("doctor.D003", _gateway)),
-    cause("doctor.D009", _classified("doctor.D009", _files)),
-    cause("doctor.D008", _classified("doctor.D008", _files), ["doctor.D026"]),
-    cause("doctor.D007", _classified("doctor.D007", _files)),
+    cause("doctor.D004", classified("doctor.D004", _gateway)),
+    cause("doctor.D005", classified("doctor.D005", _gateway)),
+    cause("doctor.D006", classified("doctor.D006", _gateway)),
+    cause("doctor.D003", classified("doctor.D003", _gateway)),
+    cause("doctor.D009", classified("doctor.D009", _files)),
+    cause("doctor.D008", classified("doctor.D008", _files), ["doctor.D026"]),
+    cause("doctor.D007", classified("doctor.D007", _files)),
     cause("doctor.D031", host_without_port),
 )
