@@ -12,16 +12,17 @@ from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
                                       listeners, status_text, upstream, web)
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 CONNECT_REASONS = {2: "no_socket", 111: "refused", 13: "denied"}
 
 
 def installed(facts: dict):
-    version = dig(facts, "django.packages.gunicorn")
+    f = Facts(facts)
+    version = f.django.packages.get("gunicorn")
     if version:
         return passed(version=version)
-    return failed(interpreter=dig(facts, "app.interpreter", "?"))
+    return failed(interpreter=fallback(f.app.interpreter, "?"))
 
 
 def _errno(response: dict) -> int | None:
@@ -47,7 +48,7 @@ def serves_app(facts: dict):
     if endpoint is None:
         return failed("no_proxy_pass")
     where = describe_endpoint(endpoint)
-    response = dig(facts, "http.upstream.home", {})
+    response = Facts(facts).http.upstream.home
     if response.get("status") is None:
         down = service_down(facts)
         if down:
