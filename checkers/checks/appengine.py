@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import yaml
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.common import collectstatic_outcome, settings_problem
 from checkers.factsview import Facts, fallback
 
@@ -43,7 +43,7 @@ def _parse(text: str):
         return yaml.safe_load(text), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (řádek {mark.line + 1})" if mark else ""
+        where = word("yaml_line", line=mark.line + 1) if mark else ""
         return None, f"{getattr(exc, 'problem', None) or exc}{where}"
 
 
@@ -55,7 +55,7 @@ def app_yaml(facts: dict) -> tuple[dict | None, str | None]:
     if error:
         return None, error
     if not isinstance(data, dict):
-        return None, "app.yaml neobsahuje slovník klíčů (runtime: …, handlers: …)"
+        return None, word("app_yaml_not_mapping")
     return data, None
 
 

@@ -8,7 +8,7 @@ makes the serving impossible to verify, not a failure of gunicorn's own setup.""
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
                                       listeners, status_text, upstream, web)
@@ -83,7 +83,7 @@ def proxy_reaches_app(facts: dict):
         if down:
             return down
         log = last_matching(error_log_lines(facts), "upstream") or last_matching(error_log_lines(facts), "connect()")
-        return failed("bad_gateway", status=status_text(home), log=log or "(error.log je prázdný)")
+        return failed("bad_gateway", status=status_text(home), log=log or word("error_log_empty"))
     if not is_django(home):
         return failed("not_django", status=status_text(home))
     return passed(status=status_text(home))

@@ -12,7 +12,7 @@ import mimetypes
 import re
 import urllib.parse
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.factsview import Facts, fallback
 
 PLACEHOLDERS = ("svs_placeholder", "nginx_welcome", "caddy_default", "apache_default")
@@ -50,9 +50,9 @@ def _live(facts: dict, root: bool = False):
 
 def status_text(response: dict | None) -> str:
     if not response:
-        return "žádná odpověď"
+        return word("no_response")
     if response.get("status") is None:
-        return f"spojení selhalo ({response.get('error_detail') or response.get('error') or '?'})"
+        return word("connection_failed", error=response.get("error_detail") or response.get("error") or "?")
     return f"HTTP {response['status']}"
 
 
@@ -97,7 +97,7 @@ def http_redirects(facts: dict, live: dict):
         target = urllib.parse.urljoin(plain.get("url", ""), location)
         parts = urllib.parse.urlsplit(target)
         if parts.scheme != "https":
-            return failed("not_https", location=location or "(chybí)")
+            return failed("not_https", location=location or word("missing"))
         if (parts.hostname or "").lower() != live["host"]:
             return failed("other_host", location=location)
         return passed(status=plain["status"], location=target)
@@ -145,7 +145,7 @@ def no_dev_server(facts: dict, live: dict):
     dev = [s for s in servers if DEV_SERVER_RE.search(s)]
     if dev:
         return failed(server=", ".join(dev))
-    shown = ", ".join(servers) or "neuvedeno"
+    shown = ", ".join(servers) or word("not_stated")
     if any(word.lower() in s.lower() for s in servers for word in APP_SERVER_WORDS):
         return passed("app_server", servers=shown)
     return passed("hidden", servers=shown)
@@ -196,7 +196,7 @@ def linked_static(facts: dict, live: dict):
     if content_type == "text/html" and "text/html" not in expected:
         return failed("html", url=url)
     if expected and content_type not in expected:
-        return failed("content_type", url=url, content_type=content_type or "(chybí)", expected=expected[0])
+        return failed("content_type", url=url, content_type=content_type or word("missing"), expected=expected[0])
     return passed(url=url, content_type=content_type or "?")
 
 
@@ -313,7 +313,7 @@ def served_by(facts: dict, live: dict):
         for server in (live.get(name) or {}).get("servers") or []:
             if server not in servers:
                 servers.append(server)
-    return passed(servers=", ".join(servers) or "neuvedeno", requests=live.get("requests", "?"),
+    return passed(servers=", ".join(servers) or word("not_stated"), requests=live.get("requests", "?"),
                   seconds=live.get("seconds", "?"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, is_django, last_matching,
                                       site_host, status_text, student_servers, web)
 from checkers.factsview import Facts, fallback, plain
@@ -35,7 +35,7 @@ def running(facts: dict):
             return passed()
         return failed(state=unit.get("active_state"), result=unit.get("result"))
     masters = [p for p in facts.get("processes") or [] if p["argv"] and p["argv"][0].startswith("nginx: master")]
-    return passed() if masters else failed(state="neběží", result="?")
+    return passed() if masters else failed(state=word("not_running"), result="?")
 
 
 def enabled(facts: dict):
@@ -75,7 +75,7 @@ def not_shadowed(facts: dict):
     host = site_host(facts)
     if server is not None and not is_default_site(server):
         return passed(file=server["file"], host=host)
-    names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or "(žádné)"
+    names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or word("none_plural")
     return failed(host=host, names=names)
 
 
@@ -118,14 +118,14 @@ def _served(facts: dict, name: str, url_prefix_key: str, expect_css: bool):
             path = nginx_conf.file_for(server, location, response["path"]) or "?"
         reason = {404: "not_found", 403: "forbidden"}.get(response.get("status"), "status")
         return failed(reason, url=response["path"], status=status_text(response), path=path,
-                      log=log or "v error.log není nic k této adrese", host=host)
+                      log=log or word("error_log_silent"), host=host)
     if response.get("django_headers"):
         return failed("by_django", url=response["path"])
     if response.get("body_sha256") != response.get("expected_sha256"):
         return failed("other_file", url=response["path"])
     content_type = fallback((response.get("headers") or {}).get("content-type"), "")
     if expect_css and not content_type.startswith("text/css"):
-        return failed("content_type", url=response["path"], content_type=content_type or "(chybí)")
+        return failed("content_type", url=response["path"], content_type=content_type or word("missing"))
     return passed(url=response["path"], content_type=content_type)
 
 

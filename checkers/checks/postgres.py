@@ -4,7 +4,7 @@ migrations are applied."""
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.factsview import Facts, fallback
 from checkers.probe.postgres import POSTGRES_ENGINES
 
@@ -29,7 +29,7 @@ def running(facts: dict):
         return passed()
     if Facts(facts).postgres.version:
         return passed()
-    state = ", ".join(f"{u['name']}: {u.get('active_state')}" for u in clusters) or "žádný cluster"
+    state = ", ".join(f"{u['name']}: {u.get('active_state')}" for u in clusters) or word("no_cluster")
     return failed(state=state)
 
 
@@ -50,7 +50,7 @@ def database_exists(facts: dict):
     names = [d["name"] for d in Facts(facts).postgres.databases]
     if name in names:
         return passed(name=name)
-    return failed(name=name, existing=", ".join(n for n in names if n not in ("postgres",)) or "žádná")
+    return failed(name=name, existing=", ".join(n for n in names if n not in ("postgres",)) or word("none_feminine"))
 
 
 def role_owns_database(facts: dict):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import posixpath
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.common import collectstatic_outcome, setting, settings_problem
 from checkers.factsview import Facts, fallback
 
 MIN_KEY_LENGTH = 50
-SOURCES = {"service": "ze služby", "process": "z běžícího procesu", "default": "výchozí z manage.py"}
+SOURCES = ("service", "process", "default")  # where the settings module was named: [_seen] settings_from_*
 
 
 def _svs(facts: dict) -> dict:
@@ -32,7 +32,7 @@ def domain_known(facts: dict):
         return unknown("no_facts")
     found = svs.get("domain") or {}
     if not found.get("name"):
-        candidates = ", ".join(found.get("candidates") or []) or "žádná"
+        candidates = ", ".join(found.get("candidates") or []) or word("none_feminine")
         return failed("no_domain", candidates=candidates)
     if not found.get("valid"):
         return failed("invalid", domain=found["name"])
@@ -46,7 +46,7 @@ def unit_exists(facts: dict):
     svs = _svs(facts)
     unit = svs.get("unit")
     if not unit:
-        files = ", ".join(u["name"] for u in svs.get("unit_files", [])) or "žádné"
+        files = ", ".join(u["name"] for u in svs.get("unit_files", [])) or word("none_neuter")
         return failed("missing", domain=domain(facts), files=files)
     manager = svs.get("user_manager") or {}
     if not manager.get("ok"):
@@ -76,7 +76,7 @@ def unit_active(facts: dict):
     if state == "active":
         return passed(unit=unit["name"], state=unit.get("sub_state") or state)
     journal = [line for line in unit.get("journal") or [] if line.strip()]
-    last = journal[-1] if journal else "(log je prázdný)"
+    last = journal[-1] if journal else word("log_empty")
     if state == "activating" or unit.get("n_restarts", 0) > 2:
         return failed("crash_loop", unit=unit.get("name", "?"), state=state, log=last)
     return failed("inactive", unit=unit.get("name", "?"), state=state, result=unit.get("result") or "?", log=last)
@@ -126,7 +126,8 @@ def settings_load(facts: dict):
     problem = settings_problem(facts)
     if problem:
         return problem
-    source = SOURCES.get(app.get("settings_source") or "", "?")
+    named = app.get("settings_source") or ""
+    source = word(f"settings_from_{named}") if named in SOURCES else "?"
     return passed(module=fallback(Facts(facts).django.settings_module, "?"), source=source)
 
 
@@ -146,7 +147,7 @@ def host_allowed(name: str, allowed: list) -> bool:
 
 def allowed_hosts(facts: dict):
     hosts = [str(h) for h in setting(facts, "ALLOWED_HOSTS", []) or []]
-    shown = ", ".join(repr(h) for h in hosts) or "(prázdný)"
+    shown = ", ".join(repr(h) for h in hosts) or word("empty")
     name = domain(facts)
     if "*" in hosts:
         return failed("wildcard", hosts=shown, domain=name)
@@ -223,7 +224,7 @@ def migrations(facts: dict):
         return unknown("migrations_error", error=fallback(database.migrations_error.message, "?"))
     pending = database.get("unapplied_migrations")
     if pending is None:
-        return unknown("migrations_error", error="stav migrací chybí")
+        return unknown("migrations_error", error=word("migrations_state_missing"))
     if pending:
         return failed(count=len(pending), examples=", ".join(pending[:3]), name=database.get("name") or "?",
                       module=fallback(Facts(facts).django.settings_module, "?"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 
-from checkers.checks.base import Check, failed, passed
+from checkers.checks.base import Check, failed, passed, word
 from checkers.checks.nginx import media_by_behaviour
 from checkers.checks.webfacts import site_host, status_text, web
 from checkers.factsview import Facts, fallback
@@ -87,7 +87,7 @@ def linked_static(facts: dict):
     expected = mimetypes.guess_type(response["path"])[0]
     content_type = fallback((response.get("headers") or {}).get("content-type"), "")
     if expected and not content_type.startswith(expected):
-        return failed("content_type", url=response["path"], content_type=content_type or "(chybí)", expected=expected)
+        return failed("content_type", url=response["path"], content_type=content_type or word("missing"), expected=expected)
     return passed(url=response["path"], content_type=content_type)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checkers.checks.base import word
 from checkers.factsview import Facts, plain
 from checkers.probe import nginx_conf
 
@@ -105,7 +106,7 @@ def last_matching(lines: list, *needles: str) -> str | None:
 
 def status_text(response: dict) -> str:
     if not response:
-        return "žádná odpověď"
+        return word("no_response")
     if response.get("status") is None:
-        return f"spojení selhalo ({response.get('error', '?')})"
+        return word("connection_failed", error=response.get("error", "?"))
     return f"HTTP {response['status']}"
