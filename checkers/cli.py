@@ -43,6 +43,7 @@ příkazy:
   web --target URL    zkontroluje živý web na adrese URL
   target [CÍL]        ukáže nebo nastaví výchozí cíl (vagrant, lab, ssh://…)
   lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
+  new-check ID --step KROK  (autor kurzu) založí novou kontrolu (kód, texty, krok, fixture)
 """
 
 
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", choices=("vm", "appengine", "svs"), default="vm",
                         help="druh nasazení: vm (kurzový stroj), appengine, svs")
     parser.add_argument("--ca-file", help="u `web`: certifikát certifikační autority pro HTTPS")
+    parser.add_argument("--step", help="u `new-check`: krok, do kterého kontrola patří (např. step7)")
     parser.add_argument("--svs-domain", help="u profilu svs: doména webu (jinak ze souboru .svs v projektu)")
     return parser
 
@@ -216,6 +218,10 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
             report.note(f"Data kurzu jsou v pořádku: {plural(len(course.steps), 'krok', 'kroky', 'kroků')}, "
                         f"{plural(checks, 'kontrola', 'kontroly', 'kontrol')}.")
         return int(ExitCode.TO_FIX if problems else ExitCode.OK)
+    if command == "new-check":
+        from checkers.scaffold import run_new_check
+
+        return run_new_check(args, report)
     if command == "book":
         from checkers.book import run_book
 

@@ -72,7 +72,8 @@ def reason_problems(reasons: dict[str, set], texts: dict) -> list[str]:
                 continue
             key = f"{kind}_{reason}"
             if key not in entry and key not in common:
-                problems.append(f"Kontrola {check_id} může vrátit důvod „{reason}“, ale v checks.toml nemá text {key}.")
+                problems.append(f"Kontrola {check_id} může vrátit důvod „{reason}“, "
+                                f"ale v checks.toml nemá text {key}.")
     return problems
 
 
@@ -87,7 +88,8 @@ def czech_literal_problems(paths: list[Path], pending: dict | None = None) -> li
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                      and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
         for node in ast.walk(tree):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
                     and CZECH_LETTER.search(node.value)):
@@ -180,6 +182,8 @@ def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | N
         if can_fail and not any(k == "hint" or k.startswith("hint_") for k in entry):
             problems.append(f"Kontrola {check_id} nemá nápovědu (hint).")
         problems += [f"Kontrola {check_id}: prázdný text {k}." for k, v in entry.items() if isinstance(v, str) and not v.strip()]
+        problems += [f"Kontrola {check_id}: text {k} není dopsaný (TODO)." for k, v in entry.items()
+                     if isinstance(v, str) and "TODO" in v]
     problems += [f"V checks.toml jsou texty pro neexistující kontrolu {k}." for k in texts
                  if k not in (COMMON, SEEN) and k not in checks]
     problems += reason_problems({c: r for c, r in reasons.items() if c in checks}, texts)
