@@ -5,7 +5,8 @@ text. The reasons are found statically: calls of `passed/failed/unknown(reason, 
 `Outcome(Status.X, reason, …)` in the check's function and in every function of the checks package
 it calls (also through a decorator). A reason given as a literal, a conditional of literals, a
 constant tuple or dict of the module (`for marker in PLACEHOLDERS`, `REASONS.get(x, "default")`) is
-resolved; one computed from the facts cannot be, and is listed as dynamic.
+resolved, and so is one under `if EXPR in ("a", "b"):`; one computed from the facts cannot be, and
+is listed as dynamic (None): its check then needs the generic text of that kind.
 """
 
 from __future__ import annotations
@@ -76,19 +77,39 @@ def _local_strings(func: ast.AST, constants: dict) -> dict[str, list]:
     return {k: v for k, v in local.items() if v is not None}
 
 
-def _outcome(call: ast.Call, constants: dict, local: dict):
+def _guards(func: ast.AST, constants: dict) -> dict[int, dict[str, list]]:
+    """id(call) -> {expression: its strings} for calls under `if EXPR in ("a", "b"):` (the reason
+    `failed(seen.kind)` there can only be one of those)."""
+    guarded: dict[int, dict[str, list]] = {}
+    for node in ast.walk(func):
+        test = node.test if isinstance(node, ast.If) else None
+        if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+                and _strings(test.comparators[0], constants, {}) is not None):
+            known = {ast.dump(test.left): _strings(test.comparators[0], constants, {})}
+            for inner in node.body:
+                for call in ast.walk(inner):
+                    if isinstance(call, ast.Call):
+                        guarded.setdefault(id(call), {}).update(known)
+    return guarded
+
+
+def _outcome(call: ast.Call, constants: dict, local: dict, guards: dict):
     """(kind, [reasons] or None) for an outcome-making call, else None."""
     func = call.func
     name = func.id if isinstance(func, ast.Name) else None
     if name in KINDS:
-        if not call.args:
-            return KINDS[name], [""]
-        return KINDS[name], _strings(call.args[0], constants, local)
-    if name == "Outcome" and call.args and isinstance(call.args[0], ast.Attribute):
-        kind = STATUS_KINDS.get(call.args[0].attr)
-        if kind:
-            return kind, _strings(call.args[1], constants, local) if len(call.args) > 1 else [""]
-    return None
+        kind, reason = KINDS[name], call.args[0] if call.args else None
+    elif name == "Outcome" and call.args and isinstance(call.args[0], ast.Attribute) \
+            and call.args[0].attr in STATUS_KINDS:
+        kind, reason = STATUS_KINDS[call.args[0].attr], call.args[1] if len(call.args) > 1 else None
+    else:
+        return None
+    if reason is None:
+        return kind, [""]
+    found = _strings(reason, constants, local)
+    if found is None:
+        found = guards.get(id(call), {}).get(ast.dump(reason))
+    return kind, found
 
 
 def scan(directory: Path = CHECKS_DIR) -> tuple[dict, dict]:
@@ -113,6 +134,7 @@ def scan(directory: Path = CHECKS_DIR) -> tuple[dict, dict]:
                 continue
             found = functions[(module, node.name)] = Function(module)
             local = _local_strings(node, constants)
+            guards = _guards(node, constants)
             for decorator in node.decorator_list:
                 called = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if isinstance(called, ast.Name) and target(called.id):
@@ -120,7 +142,7 @@ def scan(directory: Path = CHECKS_DIR) -> tuple[dict, dict]:
             for sub in ast.walk(node):
                 if not isinstance(sub, ast.Call):
                     continue
-                outcome = _outcome(sub, constants, local)
+                outcome = _outcome(sub, constants, local, guards)
                 if outcome:
                     kind, reasons = outcome
                     for reason in reasons if reasons is not None else [DYNAMIC]:

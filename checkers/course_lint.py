@@ -68,7 +68,12 @@ def reason_problems(reasons: dict[str, set], texts: dict) -> list[str]:
     for check_id, found in sorted(reasons.items()):
         entry = texts.get(check_id, {})
         for kind, reason in sorted(found, key=lambda kr: (kr[0], kr[1] or "")):
-            if kind == "pass" or not reason:  # a green line's detail is optional; no reason: the plain fail/error
+            if kind == "pass" or reason == "":  # a green line's detail is optional; no reason: the plain fail/error
+                continue
+            if reason is None:  # computed from the facts: whatever it is, the generic text of its kind shows
+                if kind not in entry and kind not in common:
+                    problems.append(f"Kontrola {check_id} vrací důvod spočítaný z faktů, a tak potřebuje obecný "
+                                    f"text {kind} pro důvody, které nemají vlastní.")
                 continue
             key = f"{kind}_{reason}"
             if key not in entry and key not in common:

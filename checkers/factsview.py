@@ -10,7 +10,9 @@ runs the line. What a name gives follows the schema's type for it, with `dig`'s 
   scalar  the value, or None when missing; `fallback(value, default)` for another default
 
 Dict-like parts whose keys are data (units, requests, headers, files) are maps: `units["nginx.service"]`,
-`.get(name)`, `.items()`. Lists hold plain dicts. A view is read-only and does no I/O.
+`.get(name)`, `.items()`. Lists hold plain dicts. A fact named like a Mapping method is read by item
+(`admin_login["get"]`). A view is read-only and does no I/O. Its types, for editors and type
+checkers, are generated from the schema into factsview.pyi (scripts/facts_types.py).
 """
 
 from __future__ import annotations
@@ -54,13 +56,25 @@ def fallback(value, default):
     return default if value is None else value
 
 
+_SHAPES: dict[int, tuple[dict, bool, bool]] = {}  # id(schema node) -> (resolved node, object?, array?)
+
+
+def _shape(node: dict) -> tuple[dict, bool, bool]:
+    """What a schema node gives, worked out once per node (the schema is loaded once and kept)."""
+    found = _SHAPES.get(id(node))
+    if found is None:
+        resolved = _resolve(node)
+        types = _types(resolved)
+        found = _SHAPES[id(node)] = (resolved, "object" in types, "array" in types)
+    return found
+
+
 def wrap(value, node: dict):
     """A fact as its schema node says to give it: a view, a list or a scalar."""
-    node = _resolve(node)
-    types = _types(node)
-    if "object" in types and (value is None or isinstance(value, Mapping)):
-        return value if isinstance(value, View) else View(value or {}, node)
-    if "array" in types and value is None:
+    resolved, is_object, is_array = _shape(node)
+    if is_object and (value is None or isinstance(value, (dict, View))):
+        return value if isinstance(value, View) else View(value or {}, resolved)
+    if is_array and value is None:
         return []
     return value
 

@@ -18,7 +18,7 @@ MIN_KEY_LENGTH = 50
 SOURCES = ("service", "process", "default")  # where the settings module was named: [_seen] settings_from_*
 
 
-def _svs(facts: dict) -> dict:
+def _svs(facts: dict):
     return Facts(facts).svs
 
 

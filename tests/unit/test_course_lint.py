@@ -112,6 +112,15 @@ def test_every_reason_a_check_can_return_has_its_text():
     assert any("error_crash" in p for p in reason_problems({}, texts))
 
 
+def test_a_reason_computed_from_the_facts_needs_the_generic_text_of_its_kind():
+    texts = {"_common": {key: "…" for key in ENGINE_REASONS} | {"error": "Nejde ověřit."},
+             "x.E001": {"title": "T", "hint": "H"}}
+    problems = reason_problems({"x.E001": {("fail", None), ("error", None)}}, texts)
+    assert len(problems) == 1 and "x.E001" in problems[0] and "obecný text fail" in problems[0]
+    texts["x.E001"]["fail"] = "Neprošlo."
+    assert reason_problems({"x.E001": {("fail", None), ("error", None)}}, texts) == []
+
+
 SCANNED = '''
 from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.common import settings_problem
@@ -136,6 +145,8 @@ def first(facts):
 
 
 def second(facts):
+    if facts["state"] in ("crash_loop", "restarted"):
+        return failed(facts["state"])
     return failed(facts["kind"])
 
 
@@ -151,7 +162,8 @@ def test_the_reasons_are_read_from_the_source_through_helpers_and_constants(tmp_
     assert reasons["x.E001"] == {("fail", "placeholder_a"), ("fail", "placeholder_b"), ("fail", "not_found"),
                                  ("fail", "forbidden"), ("fail", "status"), ("error", "helper_reason"),
                                  ("pass", "fine"), ("pass", "other"), ("fail", "settings_error")}
-    assert reasons["x.E002"] == {("fail", None)}  # computed from the facts: cannot be read, not guessed
+    # under `if … in (…)` the reason is one of those; computed from the facts it cannot be read, and is not guessed
+    assert reasons["x.E002"] == {("fail", "crash_loop"), ("fail", "restarted"), ("fail", None)}
 
 
 def test_the_real_checks_reasons_all_have_texts():

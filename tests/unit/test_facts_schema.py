@@ -3,8 +3,10 @@ damaged one with the path of what is wrong, and the typed accessors refuse a nam
 
 from __future__ import annotations
 
+import ast
 import copy
 import gzip
+import importlib.util
 import json
 from pathlib import Path
 
@@ -13,7 +15,8 @@ import pytest
 
 from checkers.factsview import Facts, UnknownFact, fallback, schema
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
 RECORDED = sorted(FIXTURES.glob("facts/*.json")) + sorted(FIXTURES.glob("corpus/**/*.json.gz"))
 VALIDATOR = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
 
@@ -89,3 +92,19 @@ def test_accessors_refuse_a_name_the_schema_does_not_have():
     with pytest.raises(UnknownFact):
         facts.http.web.get("hom")  # .get() does not swallow a typo either
     assert facts.systemd.units.get("no-such.service") is None  # a map's keys are data: any name may be absent
+
+
+def test_the_accessors_types_are_generated_from_the_schema():
+    """checkers/factsview.pyi is what scripts/facts_types.py makes of the schema today: after a schema
+    change, run `python scripts/facts_types.py`."""
+    spec = importlib.util.spec_from_file_location("facts_types", REPO / "scripts" / "facts_types.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    stub = (REPO / "checkers" / "factsview.pyi").read_text(encoding="utf-8")
+    assert stub == generator.render(schema()), "stale checkers/factsview.pyi: run python scripts/facts_types.py"
+    tree = ast.parse(stub)
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    fields = {item.target.id for item in classes["NginxTest"].body if isinstance(item, ast.AnnAssign)}
+    assert fields == {"rc", "output", "timed_out"}
+    stale = generator.render({**schema(), "properties": {**schema()["properties"], "ngnix": {"type": "object"}}})
+    assert stale != stub  # a schema change shows
