@@ -13,18 +13,23 @@ from pathlib import Path
 
 import pytest
 
+from checkers.checks import registry
 from tests.helpers.check_fixtures import changed
 from tests.helpers.cli import REPO, run_cli
 from tests.helpers.recorded import recorded_facts
 
 BOOK_PAGE = REPO / "book" / "ucitel-nova-kontrola.md"
 BLOCK = re.compile(r"^% worked-example: (\w+)\n```\w+\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# The book's example is nginx.E010; once the course has an nginx.E010 of its own, the first free number.
+NUMBER = next(n for n in range(10, 1000) if f"nginx.E{n:03d}" not in registry())
+CHECK_ID, FUNCTION = f"nginx.E{NUMBER:03d}", f"nginx_e{NUMBER:03d}"
 WRITTEN = ("checkers/checks/nginx.py", "checkers/texts/checks.toml", "exercises/course.toml",
-           "tests/fixtures/checks/nginx.E010.toml")
+           f"tests/fixtures/checks/{CHECK_ID}.toml")
 
 
 def book_blocks() -> dict[str, str]:
-    return dict(BLOCK.findall(BOOK_PAGE.read_text(encoding="utf-8")))
+    found = dict(BLOCK.findall(BOOK_PAGE.read_text(encoding="utf-8")))
+    return {name: block.replace("nginx.E010", CHECK_ID).replace("nginx_e010", FUNCTION) for name, block in found.items()}
 
 
 @pytest.fixture
@@ -46,15 +51,15 @@ def fill_in(copy: Path, blocks: dict[str, str]) -> None:
     """What the author does after the scaffold: the stubs replaced by the book page's blocks."""
     module = copy / "checkers/checks/nginx.py"
     source = module.read_text(encoding="utf-8")
-    stub = re.search(r"^def nginx_e010\(facts: dict\):\n(?:    .*\n|\n)*?(?=\n\nCHECKS = )", source, re.MULTILINE)
+    stub = re.search(rf"^def {FUNCTION}\(facts: dict\):\n(?:    .*\n|\n)*?(?=\n\nCHECKS = )", source, re.MULTILINE)
     source = source[:stub.start()] + blocks["function"] + source[stub.end():]
-    source = re.sub(r'^    Check\("nginx\.E010".*\n', blocks["registration"], source, flags=re.MULTILINE)
+    source = re.sub(rf'^    Check\("{re.escape(CHECK_ID)}".*\n', blocks["registration"], source, flags=re.MULTILINE)
     module.write_text(source, encoding="utf-8")
     texts = copy / "checkers/texts/checks.toml"
     text = texts.read_text(encoding="utf-8")
-    section = re.search(r'^\["nginx\.E010"\]\n(?:[^\[\n].*\n)*', text, re.MULTILINE)
+    section = re.search(rf'^\["{re.escape(CHECK_ID)}"\]\n(?:[^\[\n].*\n)*', text, re.MULTILINE)
     texts.write_text(text[:section.start()] + blocks["texts"] + text[section.end():], encoding="utf-8")
-    (copy / "tests/fixtures/checks/nginx.E010.toml").write_text(blocks["fixture"], encoding="utf-8")
+    (copy / WRITTEN[3]).write_text(blocks["fixture"], encoding="utf-8")
 
 
 def verdicts(copy: Path, facts: dict, name: str):
@@ -70,15 +75,15 @@ def test_the_books_worked_example_runs_through_the_scaffold(course_copy):
     before = {name: (course_copy / name).read_text(encoding="utf-8") if (course_copy / name).exists() else None
               for name in WRITTEN}
 
-    made = kurz(course_copy, "new-check", "nginx.E010", "--step", "step7")
+    made = kurz(course_copy, "new-check", CHECK_ID, "--step", "step7")
     assert made.rc == 0, made.stdout + made.stderr
     changed_files = [name for name in WRITTEN if (course_copy / name).read_text(encoding="utf-8") != before[name]]
     assert changed_files == list(WRITTEN)  # the check's three files and its fixture, nothing else
     course = tomllib.loads((course_copy / "exercises/course.toml").read_text(encoding="utf-8"))
-    assert next(s for s in course["step"] if s["id"] == "step7")["checks"][-1] == "nginx.E010"
+    assert next(s for s in course["step"] if s["id"] == "step7")["checks"][-1] == CHECK_ID
 
     stubs = kurz(course_copy, "lint")  # the stubs are marked TODO: the linter refuses them
-    assert stubs.rc == 1 and "nginx.E010" in stubs.stdout + stubs.stderr and "TODO" in stubs.stdout + stubs.stderr
+    assert stubs.rc == 1 and CHECK_ID in stubs.stdout + stubs.stderr and "TODO" in stubs.stdout + stubs.stderr
 
     fill_in(course_copy, blocks)
     lint = kurz(course_copy, "lint")
@@ -87,14 +92,14 @@ def test_the_books_worked_example_runs_through_the_scaffold(course_copy):
     fixture = tomllib.loads(blocks["fixture"])
     solved = recorded_facts(fixture["recording"])
     rc, statuses = verdicts(course_copy, changed(solved, fixture["pass"]), "pass")
-    assert (rc, statuses["nginx.E010"]) == (0, "passed")
+    assert (rc, statuses[CHECK_ID]) == (0, "passed")
     rc, statuses = verdicts(course_copy, changed(solved, fixture["fail"]), "fail")
-    assert (rc, statuses["nginx.E010"]) == (1, "failed")
+    assert (rc, statuses[CHECK_ID]) == (1, "failed")
     assert statuses["nginx.E004"] == "passed"  # only the new check fails
     rc, statuses = verdicts(course_copy, changed(solved, {"nginx.config.directives": {"gzip": "off"}}), "off")
-    assert (rc, statuses["nginx.E010"]) == (1, "failed")
+    assert (rc, statuses[CHECK_ID]) == (1, "failed")
     _, statuses = verdicts(course_copy, solved, "older-probe")  # a recording from before the fact existed
-    assert statuses["nginx.E010"] == "unverified"
+    assert statuses[CHECK_ID] == "unverified"
 
 
 def test_a_check_of_a_new_component_gets_its_own_module_found_by_the_registry(course_copy):
@@ -115,8 +120,8 @@ def test_a_check_of_a_new_component_gets_its_own_module_found_by_the_registry(co
     (("new-check", "systemd.E006", "--step", "step9"), "vyřazené"),
     (("new-check", "nginx.X010", "--step", "step7"), "není id nové kontroly"),
     (("new-check", "nginx.I010", "--step", "step7"), "není id nové kontroly"),
-    (("new-check", "nginx.E010", "--step", "step99"), "v kurzu není"),
-    (("new-check", "nginx.E010"), "potřebuje id kontroly a krok"),
+    (("new-check", CHECK_ID, "--step", "step99"), "v kurzu není"),
+    (("new-check", CHECK_ID), "potřebuje id kontroly a krok"),
 ])
 def test_bad_input_is_a_czech_message_and_writes_nothing(course_copy, args, message):
     before = {name: (course_copy / name).read_text(encoding="utf-8") for name in WRITTEN[:3]}
@@ -124,4 +129,4 @@ def test_bad_input_is_a_czech_message_and_writes_nothing(course_copy, args, mess
     assert run.rc == 2 and message in run.stdout + run.stderr, run.stdout + run.stderr
     assert "Traceback" not in run.stderr
     assert {name: (course_copy / name).read_text(encoding="utf-8") for name in WRITTEN[:3]} == before
-    assert not (course_copy / "tests/fixtures/checks/nginx.E010.toml").exists()
+    assert not (course_copy / WRITTEN[3]).exists()
