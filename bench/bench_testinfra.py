@@ -118,9 +118,10 @@ def run_testinfra(ssh_config: str) -> tuple[float, int, int, int]:
     start = time.perf_counter()
     results = naive_checks(host)
     elapsed = time.perf_counter() - start
-    covered = [check_id for check_id in STEP_CHECKS if check_id in results]
-    if covered != STEP_CHECKS:
-        raise SystemExit(f"the naive implementation misses checks: {sorted(set(STEP_CHECKS) - set(covered))}")
+    missing = [check_id for check_id in STEP_CHECKS if check_id not in results]
+    if missing:  # a check added since: reported beside the figures, not a reason to edit this file first
+        print(f"note: the naive side does not implement {', '.join(missing)} (its figures cover "
+              f"{len(STEP_CHECKS) - len(missing)} of {len(STEP_CHECKS)} checks)")
     assertions = [ok for oks in results.values() for ok in oks]
     return elapsed, counter["n"], sum(assertions), len(assertions)
 

@@ -46,6 +46,7 @@ COMMANDS = {
     "target": tools.target,
     "lint": tools.lint,
     "book": tools.book,
+    "new-check": tools.new_check,
     "grade": _grading("grade"),
     "regrade": _grading("regrade"),
     "roster": _grading("roster"),

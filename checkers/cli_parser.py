@@ -31,6 +31,7 @@ příkazy:
   web --target URL    zkontroluje živý web na adrese URL
   target [CÍL]        ukáže nebo nastaví výchozí cíl (vagrant, lab, ssh://…)
   lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
+  new-check ID --step KROK  (autor kurzu) založí novou kontrolu (kód, texty, krok, fixture)
 
 Volby u jednotlivých příkazů vypíše např. `./kurz watch --help`.
 """
@@ -172,6 +173,11 @@ def _roster(p):
                    help="soupiska pro N strojů z Vagrantfilu (jinak podle KURZ_STUDENTS)")
 
 
+def _new_check(p):
+    p.add_argument("check_id", nargs="?", metavar="ID", help="id nové kontroly, např. nginx.E010")
+    p.add_argument("--step", help="krok, do kterého kontrola patří (např. step7)")
+
+
 def _nothing(p):
     pass
 
@@ -192,6 +198,7 @@ COMMANDS = {
     "web": ("zkontroluje živý web na adrese --target", _nothing),
     "target": ("ukáže nebo nastaví výchozí cíl", _target),
     "lint": ("(autor kurzu) zkontroluje data kurzu", _nothing),
+    "new-check": ("(autor kurzu) založí novou kontrolu", _new_check),
 }
 
 

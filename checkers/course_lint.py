@@ -5,14 +5,17 @@ Run by the tests and by authors (`./kurz lint`); returns a list of Czech problem
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
+from pathlib import Path
 
+from checkers.check_reasons import all_reasons
 from checkers.checks import registry
 from checkers.checks.base import Check, Kind, Level
 from checkers.course import Course
-from checkers.paths import BOOK_DIR, EXERCISES_DIR
-from checkers.texts import COMMON, table
+from checkers.paths import BOOK_DIR, EXERCISES_DIR, REPO_ROOT
+from checkers.texts import COMMON, SEEN, table
 
 # component.E### must pass (Level.REQUIRED) · component.W### is recommended (Level.RECOMMENDED: a
 # failure is advice) · component.I### is informational (always passes, with an explanation).
@@ -25,6 +28,14 @@ LEVEL_WORDS = {Level.REQUIRED: "povinná (REQUIRED)", Level.RECOMMENDED: "doporu
 RETIRED_CHECKS = {
     "systemd.E006": "Restart= required; the lesson's unit has none (succeeded by systemd.W001, a recommendation)",
 }
+# Reasons the engine itself gives (checkers/engine.py): their texts are in checks.toml's [_common].
+ENGINE_REASONS = ("error_crash", "error_prerequisite", "error_prerequisite_failed", "skipped")
+# The pure layer holds no Czech: its prose is in checkers/texts/ (a Czech letter in a string literal
+# other than a docstring is prose that belongs there).
+PURE_LAYER = ("checkers/checks/*.py", "checkers/checks/causes/*.py", "checkers/engine.py", "checkers/factsview.py", "checkers/check_reasons.py")
+CZECH_LETTER = re.compile("[áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽ]")
+# Files of the pure layer whose Czech is still to move, and why (the texts are ready in [_common]).
+CZECH_PENDING: dict[str, str] = {}  # path → why its Czech literals may stay for now (none)
 
 
 def check_id_problems(checks: dict[str, Check]) -> list[str]:
@@ -71,14 +82,96 @@ def cause_problems(causes: dict[str, Check], texts: dict) -> list[str]:
     return problems
 
 
-def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | None = None) -> list[str]:
-    """Every problem found, in Czech; `checks` and `texts` default to the registry and checks.toml."""
+def reason_problems(reasons: dict[str, set], texts: dict) -> list[str]:
+    """Every reason a check can fail or be unverifiable with has its text (fail_/error_REASON in the
+    check's entry or in [_common]); the engine's own reasons have theirs in [_common]."""
+    common = texts.get(COMMON, {})
+    problems = [f"V checks.toml chybí v [_common] text {key}, který používá engine." for key in ENGINE_REASONS
+                if key not in common]
+    for check_id, found in sorted(reasons.items()):
+        entry = texts.get(check_id, {})
+        for kind, reason in sorted(found, key=lambda kr: (kr[0], kr[1] or "")):
+            if kind == "pass" or reason == "":  # a green line's detail is optional; no reason: the plain fail/error
+                continue
+            if reason is None:  # computed from the facts: whatever it is, the generic text of its kind shows
+                if kind not in entry and kind not in common:
+                    problems.append(f"Kontrola {check_id} vrací důvod spočítaný z faktů, a tak potřebuje obecný "
+                                    f"text {kind} pro důvody, které nemají vlastní.")
+                continue
+            key = f"{kind}_{reason}"
+            if key not in entry and key not in common:
+                problems.append(f"Kontrola {check_id} může vrátit důvod „{reason}“, "
+                                f"ale v checks.toml nemá text {key}.")
+    return problems
+
+
+def czech_literal_problems(paths: list[Path], pending: dict | None = None) -> list[str]:
+    """String literals with Czech letters in the pure layer (docstrings aside)."""
+    pending = CZECH_PENDING if pending is None else pending
+    problems = []
+    for path in paths:
+        name = path.relative_to(REPO_ROOT).as_posix() if path.is_relative_to(REPO_ROOT) else str(path)
+        if name in pending:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and CZECH_LETTER.search(node.value)):
+                problems.append(f"{name}:{node.lineno}: český text v Pythonu ({node.value[:40]!r}) patří do "
+                                "checkers/texts/checks.toml (u kontroly, nebo do [_seen] a přes word(\"klíč\")).")
+    return problems
+
+
+def pure_layer_files() -> list[Path]:
+    return sorted(path for pattern in PURE_LAYER for path in REPO_ROOT.glob(pattern))
+
+
+def prerequisite_problems(course: Course, checks: dict[str, Check]) -> list[str]:
+    """A check's prerequisites exist, form no cycle, and none is taught in a later step than the check."""
+    problems = [f"Kontrola {c} vyžaduje neznámou kontrolu {r}." for c, check in checks.items()
+                for r in check.requires if r not in checks]
+    order = {step.id: number for number, step in enumerate(course.steps)}
+    for check_id, check in checks.items():
+        step = course.step_of_check(check_id)
+        for required in check.requires:
+            before = course.step_of_check(required)
+            if step and before and order[before.id] > order[step.id]:
+                problems.append(f"Kontrola {check_id} ({step.id}) vyžaduje {required}, která je až v pozdějším "
+                                f"kroku {before.id}; předpoklad musí být ve stejném nebo dřívějším kroku.")
+    state: dict[str, str] = {}
+
+    def visit(check_id: str, path: list[str]) -> None:
+        if state.get(check_id) == "done" or check_id not in checks:
+            return
+        if state.get(check_id) == "open":
+            cycle = path[path.index(check_id):] + [check_id]
+            problems.append(f"Předpoklady kontrol tvoří kruh: {' → '.join(cycle)}.")
+            return
+        state[check_id] = "open"
+        for required in checks[check_id].requires:
+            visit(required, path + [check_id])
+        state[check_id] = "done"
+
+    for check_id in checks:
+        visit(check_id, [])
+    return problems
+
+
+def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | None = None,
+         reasons: dict[str, set] | None = None) -> list[str]:
+    """Every problem found, in Czech; `checks`, `texts` and `reasons` default to the registry, checks.toml
+    and the reasons read from checkers/checks/*.py."""
     problems: list[str] = []
     checks = registry() if checks is None else checks
     causes = {check_id: check for check_id, check in checks.items() if check.kind is Kind.CAUSE}
     checks = {check_id: check for check_id, check in checks.items() if check.kind is not Kind.CAUSE}
     problems += cause_problems(causes, table("diagnoses"))
     texts = table("checks") if texts is None else texts
+    reasons = all_reasons() if reasons is None else reasons
 
     for step_id, count in Counter(s.id for s in course.steps).items():
         if count > 1:
@@ -119,7 +212,12 @@ def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | N
             problems.append(f"Kontrola {check_id} nemá text pro neúspěch (fail).")
         if can_fail and not any(k == "hint" or k.startswith("hint_") for k in entry):
             problems.append(f"Kontrola {check_id} nemá nápovědu (hint).")
-        problems += [f"Kontrola {check_id} vyžaduje neznámou kontrolu {r}." for r in check.requires if r not in checks]
         problems += [f"Kontrola {check_id}: prázdný text {k}." for k, v in entry.items() if isinstance(v, str) and not v.strip()]
-    problems += [f"V checks.toml jsou texty pro neexistující kontrolu {k}." for k in texts if k != COMMON and k not in checks]
+        problems += [f"Kontrola {check_id}: text {k} není dopsaný (TODO)." for k, v in entry.items()
+                     if isinstance(v, str) and "TODO" in v]
+    problems += [f"V checks.toml jsou texty pro neexistující kontrolu {k}." for k in texts
+                 if k not in (COMMON, SEEN) and k not in checks]
+    problems += reason_problems({c: r for c, r in reasons.items() if c in checks}, texts)
+    problems += czech_literal_problems(pure_layer_files())
+    problems += prerequisite_problems(course, checks)
     return problems

@@ -17,7 +17,7 @@ from checkers.checks import cause_ids, registry
 from checkers.checks.base import Kind, Level, Outcome, Status
 from checkers.course import Course
 from checkers.errors import ExitCode
-from checkers.texts import COMMON, check_texts, fill, pick, table
+from checkers.texts import COMMON, check_texts, fill, pick, seen_word, table
 
 
 @dataclass
@@ -109,7 +109,7 @@ class Evaluator:
 
     def _step_label(self, check_id: str) -> str:
         step = self.course.step_of_check(check_id)
-        return step.label[0].lower() + step.label[1:] if step else "jiný krok"
+        return step.label[0].lower() + step.label[1:] if step else seen_word("other_step")
 
     def _render(self, check_id: str, outcome: Outcome) -> Result:
         if self.checks[check_id].kind is Kind.CAUSE:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from checkers.paths import TEXTS_DIR
 
 COMMON = "_common"
+SEEN = "_seen"  # Czech words checks put into what they saw, by key
 
 
 class _Lenient(dict):
@@ -85,3 +86,8 @@ def check_texts(check_id: str) -> dict:
     if check_id not in checks:
         raise KeyError(f"no texts for check {check_id}")
     return checks[check_id]
+
+
+def seen_word(key: str, **values) -> str:
+    """The Czech word or phrase `key` of checks.toml's [_seen], filled with `values`."""
+    return fill(table("checks")[SEEN][key], values)

@@ -1,21 +1,31 @@
-"""The check registry: every check module is listed here explicitly (no import side effects)."""
+"""The check registry: the CHECKS tuple of every module of this package.
+
+Each check module declares its checks explicitly in a module-level `CHECKS` tuple (no decorator,
+no registration as a side effect of importing). The registry finds the modules itself, so a new
+module (`./kurz new-check` writes one for a new component) needs no list to be edited here.
+Modules without CHECKS are helpers (base, common, service, webfacts).
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from functools import lru_cache
 
-from checkers.checks import (appengine, causes, deploy, django_settings, gunicorn, live, media, nginx, postgres,
-                             project, secret, static, svs, systemd, web)
 from checkers.checks.base import Check, Kind
 
-MODULES = (project, django_settings, static, media, secret, deploy, nginx, gunicorn, systemd, postgres, web, live,
-           appengine, svs, causes)
+
+def check_modules() -> list:
+    """The modules of this package that declare checks, by name (a stable order)."""
+    modules = [importlib.import_module(f"{__name__}.{info.name}")
+               for info in sorted(pkgutil.iter_modules(__path__), key=lambda info: info.name)]
+    return [module for module in modules if hasattr(module, "CHECKS")]
 
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Check]:
     checks: dict[str, Check] = {}
-    for module in MODULES:
+    for module in check_modules():
         for check in module.CHECKS:
             if check.id in checks:
                 raise ValueError(f"duplicate check id {check.id}")

@@ -16,9 +16,9 @@ from functools import lru_cache
 
 import yaml
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.common import collectstatic_outcome, settings_problem
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 MIN_RUNTIME = 310  # python39 and older are end of life: new deploys are refused
 RUNTIME_RE = re.compile(r"^python3(\d{1,2})$")
@@ -34,7 +34,7 @@ DB_NAME_WORDS = ("DATABASE", "PASSWORD", "PASSWD", "DB_PASS")
 
 
 def _gae(facts: dict) -> dict:
-    return facts.get("appengine") or {}
+    return Facts(facts).appengine
 
 
 @lru_cache(maxsize=32)
@@ -43,19 +43,19 @@ def _parse(text: str):
         return yaml.safe_load(text), None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (řádek {mark.line + 1})" if mark else ""
+        where = word("yaml_line", line=mark.line + 1) if mark else ""
         return None, f"{getattr(exc, 'problem', None) or exc}{where}"
 
 
 def app_yaml(facts: dict) -> tuple[dict | None, str | None]:
-    text = dig(facts, "appengine.app_yaml.text")
+    text = Facts(facts).appengine.app_yaml.text
     if text is None:
         return None, "missing"
     data, error = _parse(text)
     if error:
         return None, error
     if not isinstance(data, dict):
-        return None, "app.yaml neobsahuje slovník klíčů (runtime: …, handlers: …)"
+        return None, word("app_yaml_not_mapping")
     return data, None
 
 
@@ -64,7 +64,7 @@ def handlers(data: dict) -> list:
 
 
 def packages(facts: dict) -> dict:
-    return {p["name"]: p for p in dig(facts, "appengine.requirements.packages", []) or []}
+    return {p["name"]: p for p in Facts(facts).appengine.requirements.packages or []}
 
 
 # ----------------------------------------------------------------------------- checks
@@ -116,7 +116,7 @@ def entrypoint(facts: dict):
         if "$PORT" not in command and "${PORT}" not in command:
             return failed("no_port", entrypoint=command)
         return passed("entrypoint", entrypoint=command)
-    main = dig(facts, "appengine.main_py", {})
+    main = Facts(facts).appengine.main_py
     if not main.get("exists"):
         return failed("no_main")
     if main.get("syntax_error"):
@@ -133,7 +133,7 @@ def server_in_requirements(facts: dict):
     used = next((s for s in SERVERS if s in command.split()[0] or command.split()[0].endswith("/" + s)), None)
     if used is None:
         return passed("other", entrypoint=command)
-    if not dig(facts, "appengine.requirements.exists", False):
+    if not fallback(Facts(facts).appengine.requirements.exists, False):
         return failed("no_requirements", server=used)
     if used not in packages(facts):
         return failed(server=used)
@@ -141,14 +141,14 @@ def server_in_requirements(facts: dict):
 
 
 def requirements(facts: dict):
-    if not dig(facts, "appengine.requirements.exists", False):
+    if not fallback(Facts(facts).appengine.requirements.exists, False):
         return failed("missing")
     present = packages(facts)
     if "django" not in present:
         return failed("no_django")
     if not any(d in present for d in DRIVERS):
         return failed("no_driver")
-    imports = dig(facts, "appengine.settings_ast.imports", []) or []
+    imports = Facts(facts).appengine.settings_ast.imports or []
     missing = sorted({pkg for module, pkg in IMPORT_PACKAGES.items()
                       if any(i == module or i.startswith(module + ".") for i in imports) and pkg not in present})
     if missing:
@@ -158,7 +158,7 @@ def requirements(facts: dict):
 
 
 def no_pipfile(facts: dict):
-    files = dig(facts, "appengine.files", {})
+    files = Facts(facts).appengine.files
     found = [name for name in ("Pipfile", "Pipfile.lock") if files.get(name)]
     if found:
         return failed(files=", ".join(found))
@@ -166,14 +166,14 @@ def no_pipfile(facts: dict):
 
 
 def _static_url(facts: dict) -> str:
-    url = dig(facts, "django.static.url") or "/static/"
+    url = Facts(facts).django.static.url or "/static/"
     if "://" in url:
         return url
     return "/" + url.strip("/")
 
 
 def _relative_root(facts: dict, root: str) -> str:
-    project = dig(facts, "appengine.project_dir", "")
+    project = fallback(Facts(facts).appengine.project_dir, "")
     if os.path.isabs(root) and project:
         root = os.path.relpath(root, project)
     return posixpath.normpath(root.replace(os.sep, "/"))
@@ -181,7 +181,7 @@ def _relative_root(facts: dict, root: str) -> str:
 
 def static_handler(facts: dict):
     data, _ = app_yaml(facts)
-    root = dig(facts, "django.static.root")
+    root = Facts(facts).django.static.root
     if not root:
         return failed("no_static_root")
     url = _static_url(facts)
@@ -203,11 +203,11 @@ def collected(facts: dict):
 
 
 def _yaml_secret_names(facts: dict, words) -> list:
-    return [n for n in dig(facts, "appengine.app_yaml.env_names", []) or [] if any(w in n.upper() for w in words)]
+    return [n for n in Facts(facts).appengine.app_yaml.env_names or [] if any(w in n.upper() for w in words)]
 
 
 def secret_key(facts: dict):
-    ast_facts = dig(facts, "appengine.settings_ast", {})
+    ast_facts = Facts(facts).appengine.settings_ast
     if ast_facts.get("insecure_literal"):
         return failed("insecure", files=", ".join(ast_facts["insecure_literal"]))
     key = ast_facts.get("secret_key") or {}
@@ -222,7 +222,7 @@ def secret_key(facts: dict):
 
 
 def database_credentials(facts: dict):
-    ast_facts = dig(facts, "appengine.settings_ast", {})
+    ast_facts = Facts(facts).appengine.settings_ast
     if ast_facts.get("password_literals"):
         return failed("password_literal", where=", ".join(ast_facts["password_literals"][:3]))
     if ast_facts.get("url_literals"):
@@ -271,7 +271,7 @@ def gcloudignore(facts: dict):
         return failed("missing")
     patterns = ignore_patterns(facts)
     leaks = [p for p in [".env"] if not ignored(p, patterns)]
-    databases = list(dict.fromkeys(["db.sqlite3"] + (dig(facts, "appengine.local_databases", []) or [])))
+    databases = list(dict.fromkeys(["db.sqlite3"] + (Facts(facts).appengine.local_databases or [])))
     leaks += [p for p in databases if not ignored(p, patterns)]
     if leaks:
         return failed("uploads", files=", ".join(leaks))
@@ -285,17 +285,17 @@ def settings_load(facts: dict):
     problem = settings_problem(facts)
     if problem:
         return problem
-    return passed(module=dig(facts, "django.settings_module", "?"))
+    return passed(module=fallback(Facts(facts).django.settings_module, "?"))
 
 
 def _messages(facts: dict) -> list:
-    return dig(facts, "django.deploy_check.messages", []) or []
+    return Facts(facts).django.deploy_check.messages or []
 
 
 def deploy_lesson(facts: dict):
-    check = dig(facts, "django.deploy_check", {})
+    check = Facts(facts).django.deploy_check
     if "error" in check:
-        return failed("error", error=dig(check, "error.message", "?"))
+        return failed("error", error=fallback(check.error.message, "?"))
     present = [m["id"] for m in _messages(facts) if m["id"] in LESSON_IDS]
     if present:
         return failed(ids=", ".join(present))
@@ -327,7 +327,7 @@ def deploy_other(facts: dict):
 
 
 def media_note(facts: dict):
-    root = dig(facts, "django.media.root")
+    root = Facts(facts).django.media.root
     if root:
         return passed("local", root=root)
     return passed("none")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable
 
+from checkers.texts import seen_word as word  # Czech words of what was seen: checks.toml [_seen]
+
 
 class Status(str, Enum):
     PASSED = "passed"

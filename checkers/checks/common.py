@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from checkers.checks.base import Outcome, failed, passed, unknown
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 
 ENV_KEY_ERROR = re.compile(r"""^KeyError: ['"]([A-Z][A-Z0-9_]*)['"]$""")
@@ -18,12 +18,13 @@ DRIVER_ERROR = re.compile(r"Error loading (?:psycopg2|psycopg|MySQLdb|mysqlclien
 def missing_service_variable(facts: dict) -> str | None:
     """The environment variable the settings asked for and the service does not give (the
     settings were read with the service's environment, as gunicorn reads them)."""
-    error = dig(facts, "django.settings_error") or {}
+    f = Facts(facts)
+    error = f.django.settings_error
     match = ENV_KEY_ERROR.match((error.get("message") or "").strip())
-    if not match or dig(facts, "app.source") != "unit":
+    if not match or f.app.source != "unit":
         return None
     name = match.group(1)
-    return None if name in dig(facts, "app.env_names", []) else name
+    return None if name in f.app.env_names else name
 
 
 def settings_problem(facts: dict) -> Outcome | None:
@@ -33,7 +34,7 @@ def settings_problem(facts: dict) -> Outcome | None:
         return unknown("django_not_run", why=django["not_run"])
     variable = missing_service_variable(facts)
     if variable:  # the service's environment lacks it (step 9); the project itself may be fine
-        return unknown("service_env", name=variable, unit=dig(facts, "app.unit", "?"))
+        return unknown("service_env", name=variable, unit=fallback(Facts(facts).app.unit, "?"))
     error = django.get("settings_error") or django.get("inspect_error")
     if error and DRIVER_ERROR.search(error.get("message") or ""):
         return unknown("db_driver", error=error.get("message"))
@@ -46,15 +47,15 @@ def settings_problem(facts: dict) -> Outcome | None:
 
 
 def setting(facts: dict, name: str, default=None):
-    return dig(facts, f"django.settings.{name}", default)
+    return fallback(Facts(facts).django.settings.get(name), default)
 
 
 def collectstatic_outcome(facts: dict, show_root=lambda root: root) -> Outcome:
     """Has `collectstatic` gathered every static file, and none of them outdated? (`show_root`
     turns STATIC_ROOT into the form the student knows it under, e.g. relative to app.yaml.)"""
-    static = dig(facts, "django.static", {})
+    static = Facts(facts).django.static
     if "error" in static:
-        return unknown("static_error", error=dig(static, "error.message", "?"))
+        return unknown("static_error", error=fallback(static.error.message, "?"))
     root = show_root(static.get("root") or "?")
     denied = static.get("root_denied")
     if denied and static.get("checked_by") != "root":  # the app's user may not look, nobody else did

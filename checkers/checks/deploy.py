@@ -6,7 +6,7 @@ has no TLS); anything else fails with Django's own message."""
 from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed
-from checkers.facts import dig
+from checkers.factsview import Facts
 
 LESSON_IDS = ("security.W009", "security.W018", "security.W020")
 HTTPS_IDS = ("security.W004", "security.W008", "security.W012", "security.W016")
@@ -14,11 +14,11 @@ WARNING = 30
 
 
 def _messages(facts: dict) -> list:
-    return dig(facts, "django.deploy_check.messages", [])
+    return Facts(facts).django.deploy_check.messages
 
 
 def deploy_check_ran(facts: dict):
-    check = dig(facts, "django.deploy_check", {})
+    check = Facts(facts).django.deploy_check
     if "error" in check:
         return failed(error=check["error"].get("message"))
     return passed(count=len(_messages(facts)))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed
 from checkers.checks.common import setting
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 
 def debug_off(facts: dict):
-    file = dig(facts, "django.settings_file", "settings.py")
+    file = fallback(Facts(facts).django.settings_file, "settings.py")
     if setting(facts, "DEBUG") is False:
         return passed(file=file)
     return failed(debug=setting(facts, "DEBUG"), file=file)
@@ -22,8 +22,9 @@ def allowed_hosts(facts: dict):
     if "*" in hosts:
         return failed("wildcard", hosts=shown)
     # On the port-forwarded course VM the browser's address is known: it must be allowed.
-    host = dig(facts, "params.site_host")
-    if dig(facts, "params.browser_port") and host and not any(host_matches(p, host) for p in hosts):
+    params = Facts(facts).params
+    host = params.site_host
+    if params.browser_port and host and not any(host_matches(p, host) for p in hosts):
         return failed("site_missing", hosts=shown, host=host)
     return passed(hosts=shown)
 

@@ -8,20 +8,21 @@ makes the serving impossible to verify, not a failure of gunicorn's own setup.""
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
                                       listeners, status_text, upstream, web)
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 CONNECT_REASONS = {2: "no_socket", 111: "refused", 13: "denied"}
 
 
 def installed(facts: dict):
-    version = dig(facts, "django.packages.gunicorn")
+    f = Facts(facts)
+    version = f.django.packages.get("gunicorn")
     if version:
         return passed(version=version)
-    return failed(interpreter=dig(facts, "app.interpreter", "?"))
+    return failed(interpreter=fallback(f.app.interpreter, "?"))
 
 
 def _errno(response: dict) -> int | None:
@@ -47,7 +48,7 @@ def serves_app(facts: dict):
     if endpoint is None:
         return failed("no_proxy_pass")
     where = describe_endpoint(endpoint)
-    response = dig(facts, "http.upstream.home", {})
+    response = Facts(facts).http.upstream.home
     if response.get("status") is None:
         down = service_down(facts)
         if down:
@@ -82,7 +83,7 @@ def proxy_reaches_app(facts: dict):
         if down:
             return down
         log = last_matching(error_log_lines(facts), "upstream") or last_matching(error_log_lines(facts), "connect()")
-        return failed("bad_gateway", status=status_text(home), log=log or "(error.log je prázdný)")
+        return failed("bad_gateway", status=status_text(home), log=log or word("error_log_empty"))
     if not is_django(home):
         return failed("not_django", status=status_text(home))
     return passed(status=status_text(home))

@@ -12,8 +12,8 @@ import mimetypes
 import re
 import urllib.parse
 
-from checkers.checks.base import Check, failed, passed, unknown
-from checkers.facts import dig
+from checkers.checks.base import Check, failed, passed, unknown, word
+from checkers.factsview import Facts, fallback
 
 PLACEHOLDERS = ("svs_placeholder", "nginx_welcome", "caddy_default", "apache_default")
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -38,7 +38,7 @@ def _live(facts: dict, root: bool = False):
     """(live facts, None) or (None, an 'unknown' outcome) when the site could not be reached at all.
 
     The root check (live.E001) says why (DNS, refused, TLS…); the others only that it failed."""
-    live = facts.get("live")
+    live = Facts(facts).live
     if not live:
         return None, unknown("no_live")
     fatal = live.get("fatal")
@@ -50,10 +50,15 @@ def _live(facts: dict, root: bool = False):
 
 def status_text(response: dict | None) -> str:
     if not response:
-        return "žádná odpověď"
+        return word("no_response")
     if response.get("status") is None:
-        return f"spojení selhalo ({response.get('error_detail') or response.get('error') or '?'})"
+        return word("connection_failed", error=response.get("error_detail") or response.get("error") or "?")
     return f"HTTP {response['status']}"
+
+
+def header(response, name: str, default=None):
+    """A response's header (lower-case name), `default` when absent."""
+    return fallback((response.get("headers") or {}).get(name), default)
 
 
 def path_of(response: dict) -> str:
@@ -87,12 +92,12 @@ def http_redirects(facts: dict, live: dict):
     plain = live.get("http_redirect") or {}
     if plain.get("status") is None:
         return failed("unreachable", host=live["host"], status=status_text(plain))
-    location = dig(plain, "headers.location", "")
+    location = header(plain, "location", "")
     if plain["status"] in REDIRECTS:
         target = urllib.parse.urljoin(plain.get("url", ""), location)
         parts = urllib.parse.urlsplit(target)
         if parts.scheme != "https":
-            return failed("not_https", location=location or "(chybí)")
+            return failed("not_https", location=location or word("missing"))
         if (parts.hostname or "").lower() != live["host"]:
             return failed("other_host", location=location)
         return passed(status=plain["status"], location=target)
@@ -124,7 +129,7 @@ def home_page(facts: dict, live: dict):
     if status == 404:
         return failed("not_found", path=path_of(home))
     if status in REDIRECTS:
-        return failed("redirect_away", location=dig(home, "headers.location", "?"))
+        return failed("redirect_away", location=header(home, "location", "?"))
     if status != 200:
         return failed("status", status=status_text(home))
     if not from_app(home):
@@ -140,7 +145,7 @@ def no_dev_server(facts: dict, live: dict):
     dev = [s for s in servers if DEV_SERVER_RE.search(s)]
     if dev:
         return failed(server=", ".join(dev))
-    shown = ", ".join(servers) or "neuvedeno"
+    shown = ", ".join(servers) or word("not_stated")
     if any(word.lower() in s.lower() for s in servers for word in APP_SERVER_WORDS):
         return passed("app_server", servers=shown)
     return passed("hidden", servers=shown)
@@ -186,18 +191,18 @@ def linked_static(facts: dict, live: dict):
     url = path_of(response)
     if response.get("status") != 200:
         return failed("status", url=url, status=status_text(response))
-    content_type = (dig(response, "headers.content-type", "") or "").split(";")[0].strip().lower()
+    content_type = (header(response, "content-type", "") or "").split(";")[0].strip().lower()
     expected = expected_type(url)
     if content_type == "text/html" and "text/html" not in expected:
         return failed("html", url=url)
     if expected and content_type not in expected:
-        return failed("content_type", url=url, content_type=content_type or "(chybí)", expected=expected[0])
+        return failed("content_type", url=url, content_type=content_type or word("missing"), expected=expected[0])
     return passed(url=url, content_type=content_type or "?")
 
 
 @on_live_site
 def security_headers(facts: dict, live: dict):
-    headers = dig(live, "home.headers", {})
+    headers = live.home.headers
     missing = []
     if (headers.get("x-content-type-options") or "").lower() != "nosniff":
         missing.append("X-Content-Type-Options: nosniff")
@@ -217,7 +222,7 @@ def hsts_max_age(value: str) -> int | None:
 
 def _hsts_header(live: dict) -> str:
     for name in ("home", "not_found"):
-        value = dig(live, f"{name}.headers.strict-transport-security")
+        value = header(live.get(name) or {}, "strict-transport-security")
         if value:
             return value
     return ""
@@ -305,10 +310,10 @@ def hsts_scope(facts: dict, live: dict):
 def served_by(facts: dict, live: dict):
     servers = []
     for name in ("home", "static", "not_found"):
-        for server in dig(live, f"{name}.servers", []) or []:
+        for server in (live.get(name) or {}).get("servers") or []:
             if server not in servers:
                 servers.append(server)
-    return passed(servers=", ".join(servers) or "neuvedeno", requests=live.get("requests", "?"),
+    return passed(servers=", ".join(servers) or word("not_stated"), requests=live.get("requests", "?"),
                   seconds=live.get("seconds", "?"))
 
 

@@ -5,23 +5,23 @@ Who may write into it is checked with the systemd step (the app's user is known 
 from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed, unknown
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 
 def media_root_set(facts: dict):
-    media = dig(facts, "django.media", {})
+    media = Facts(facts).django.media
     root = media.get("root")
     if not root:
         return failed("unset")
     if not media.get("absolute"):
         return failed("relative", root=root)
     if media.get("overlaps_static"):
-        return failed("overlaps", root=root, static_root=dig(facts, "django.static.root", "?"))
+        return failed("overlaps", root=root, static_root=fallback(Facts(facts).django.static.root, "?"))
     return passed(root=root)
 
 
 def media_root_exists(facts: dict):
-    media = dig(facts, "django.media", {})
+    media = Facts(facts).django.media
     denied = media.get("root_denied")
     if denied and media.get("checked_by") != "root":  # the app's user may not look, nobody else did
         return unknown("root_denied", root=media.get("root"), user=denied.get("user") or "?",
@@ -34,8 +34,9 @@ def media_root_exists(facts: dict):
 
 
 def media_url_set(facts: dict):
-    url = dig(facts, "django.media.url") or ""
-    static_url = dig(facts, "django.static.url") or ""
+    django = Facts(facts).django
+    url = django.media.url or ""
+    static_url = django.static.url or ""
     if url in ("", "/"):
         return failed("unset")
     if url == static_url:

@@ -6,23 +6,24 @@ from __future__ import annotations
 import posixpath
 import re
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, is_django, last_matching,
                                       site_host, status_text, student_servers, web)
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback, plain
 from checkers.probe import nginx_conf
 
 NGINX_PACKAGES = ("nginx", "nginx-core", "nginx-light", "nginx-full")
 
 
 def _unit(facts: dict) -> dict:
-    return dig(facts, "systemd.units", {}).get("nginx.service", {})
+    return Facts(facts).systemd.units.get("nginx.service", {})
 
 
 def installed(facts: dict):
-    versions = dig(facts, "packages.versions", {})
+    f = Facts(facts)
+    versions = f.packages.versions
     version = next((versions[p] for p in NGINX_PACKAGES if versions.get(p)), None)
-    if version or dig(facts, "nginx.installed"):
+    if version or f.nginx.installed:
         return passed(version=version or "?")
     return failed()
 
@@ -34,12 +35,12 @@ def running(facts: dict):
             return passed()
         return failed(state=unit.get("active_state"), result=unit.get("result"))
     masters = [p for p in facts.get("processes") or [] if p["argv"] and p["argv"][0].startswith("nginx: master")]
-    return passed() if masters else failed(state="neběží", result="?")
+    return passed() if masters else failed(state=word("not_running"), result="?")
 
 
 def enabled(facts: dict):
     unit = _unit(facts)
-    if not dig(facts, "systemd.available"):
+    if not Facts(facts).systemd.available:
         return unknown("no_systemd")
     if unit.get("unit_file_state") == "enabled":
         return passed()
@@ -47,7 +48,7 @@ def enabled(facts: dict):
 
 
 def config_valid(facts: dict):
-    test = dig(facts, "nginx.test", {})
+    test = Facts(facts).nginx.test
     if test.get("rc") == 0:
         return passed()
     lines = [line for line in (test.get("output") or "").splitlines() if "[emerg]" in line or "[crit]" in line]
@@ -55,14 +56,15 @@ def config_valid(facts: dict):
 
 
 def site_enabled(facts: dict):
-    enabled_entries = dig(facts, "nginx.sites_enabled", []) + dig(facts, "nginx.conf_d", [])
+    nginx = Facts(facts).nginx
+    enabled_entries = nginx.sites_enabled + nginx.conf_d
     broken = [e["name"] for e in enabled_entries if e.get("symlink_to") and not e.get("exists")]
     if broken:
         return failed("broken_link", names=", ".join(broken))
     servers = student_servers(facts)
     if servers:
         return passed(file=servers[0]["file"])
-    available = [e["name"] for e in dig(facts, "nginx.sites_available", []) if e["name"] != "default"]
+    available = [e["name"] for e in nginx.sites_available if e["name"] != "default"]
     if available:
         return failed("not_enabled", names=", ".join(available), first=available[0])
     return failed("missing")
@@ -73,14 +75,14 @@ def not_shadowed(facts: dict):
     host = site_host(facts)
     if server is not None and not is_default_site(server):
         return passed(file=server["file"], host=host)
-    names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or "(žádné)"
+    names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or word("none_plural")
     return failed(host=host, names=names)
 
 
 def loaded_change(facts: dict) -> dict | None:
     """The configuration change nginx has not loaded yet (edited or linked after its workers
     started: no reload since), or None."""
-    change = dig(facts, "nginx.newest_change")
+    change = plain(Facts(facts).nginx.newest_change)
     workers = [p for p in facts.get("processes") or []
                if p.get("argv") and p["argv"][0] == "nginx: worker process" and p.get("started")]
     if not change or not workers:
@@ -92,7 +94,7 @@ def loaded_change(facts: dict) -> dict | None:
 def config_loaded(facts: dict):
     if not any(p.get("argv") and p["argv"][0] == "nginx: worker process" for p in facts.get("processes") or []):
         return unknown("no_workers")
-    if not dig(facts, "nginx.newest_change"):
+    if not Facts(facts).nginx.newest_change:
         return unknown("no_workers")
     change = loaded_change(facts)
     if change:
@@ -116,21 +118,21 @@ def _served(facts: dict, name: str, url_prefix_key: str, expect_css: bool):
             path = nginx_conf.file_for(server, location, response["path"]) or "?"
         reason = {404: "not_found", 403: "forbidden"}.get(response.get("status"), "status")
         return failed(reason, url=response["path"], status=status_text(response), path=path,
-                      log=log or "v error.log není nic k této adrese", host=host)
+                      log=log or word("error_log_silent"), host=host)
     if response.get("django_headers"):
         return failed("by_django", url=response["path"])
     if response.get("body_sha256") != response.get("expected_sha256"):
         return failed("other_file", url=response["path"])
-    content_type = dig(response, "headers.content-type", "")
+    content_type = fallback((response.get("headers") or {}).get("content-type"), "")
     if expect_css and not content_type.startswith("text/css"):
-        return failed("content_type", url=response["path"], content_type=content_type or "(chybí)")
+        return failed("content_type", url=response["path"], content_type=content_type or word("missing"))
     return passed(url=response["path"], content_type=content_type)
 
 
 def static_served(facts: dict):
     outcome = _served(facts, "static_file", "static", expect_css=True)
     if outcome is None:
-        if not dig(facts, "http.web"):
+        if not Facts(facts).http.web:
             return failed("no_port80")
         return failed("no_sample")
     return outcome
@@ -139,7 +141,7 @@ def static_served(facts: dict):
 def media_served(facts: dict):
     outcome = _served(facts, "media_file", "media", expect_css=False)
     if outcome is None:
-        if not dig(facts, "http.web"):
+        if not Facts(facts).http.web:
             return failed("no_port80")
         return media_by_behaviour(facts)
     return outcome
@@ -152,7 +154,8 @@ NOT_FOUND_LINE = re.compile(r'open\(\) "([^"]+)" failed \(2: No such file or dir
 def media_by_behaviour(facts: dict):
     """MEDIA_ROOT holds no file to fetch: a request for a file that cannot exist shows who serves
     /media/ - nginx answers 404 itself and its error log names the file it looked for on disk."""
-    root = dig(facts, "django.media.root", "?")
+    media = Facts(facts).django.media
+    root = fallback(media.root, "?")
     response = web(facts, "media_missing")
     if not response or response.get("status") is None:
         return unknown("no_sample", root=root)
@@ -166,7 +169,7 @@ def media_by_behaviour(facts: dict):
     if looked is None:
         return passed("behaviour", url=response["path"], path="?")
     folder = looked[: -len(name)].rstrip("/")
-    same = {posixpath.normpath(p) for p in (root, dig(facts, "django.media.realpath")) if p}
+    same = {posixpath.normpath(p) for p in (root, media.realpath) if p}
     if posixpath.normpath(folder) not in same:
         return failed("other_dir", url=response["path"], path=folder, root=root)
     return passed("behaviour", url=response["path"], path=folder)

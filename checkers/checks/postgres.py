@@ -4,8 +4,8 @@ migrations are applied."""
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed, unknown
-from checkers.facts import dig
+from checkers.checks.base import Check, failed, passed, unknown, word
+from checkers.factsview import Facts, fallback
 from checkers.probe.engines import POSTGRES_ENGINES
 
 SERVER_PACKAGES = ("postgresql", "postgresql-15")
@@ -13,28 +13,28 @@ DRIVERS = ("psycopg2", "psycopg2-binary", "psycopg", "psycopg-binary")
 
 
 def _database(facts: dict) -> dict:
-    return dig(facts, "django.database", {})
+    return Facts(facts).django.database
 
 
 def installed(facts: dict):
-    versions = dig(facts, "packages.versions", {})
+    versions = Facts(facts).packages.versions
     version = next((versions[p] for p in SERVER_PACKAGES if versions.get(p)), None)
     return passed(version=version) if version else failed()
 
 
 def running(facts: dict):
-    units = dig(facts, "systemd.units", {})
+    units = Facts(facts).systemd.units
     clusters = [u for name, u in units.items() if name.startswith("postgresql@")]
     if any(u.get("active_state") == "active" for u in clusters):
         return passed()
-    if dig(facts, "postgres.version"):
+    if Facts(facts).postgres.version:
         return passed()
-    state = ", ".join(f"{u['name']}: {u.get('active_state')}" for u in clusters) or "žádný cluster"
+    state = ", ".join(f"{u['name']}: {u.get('active_state')}" for u in clusters) or word("no_cluster")
     return failed(state=state)
 
 
 def _pg_error(facts: dict):
-    error = dig(facts, "postgres.error")
+    error = Facts(facts).postgres.error
     if error == "needs-root":
         return unknown("no_root")
     if error:
@@ -47,30 +47,31 @@ def database_exists(facts: dict):
     if problem:
         return problem
     name = _database(facts).get("name")
-    names = [d["name"] for d in dig(facts, "postgres.databases", [])]
+    names = [d["name"] for d in Facts(facts).postgres.databases]
     if name in names:
         return passed(name=name)
-    return failed(name=name, existing=", ".join(n for n in names if n not in ("postgres",)) or "žádná")
+    return failed(name=name, existing=", ".join(n for n in names if n not in ("postgres",)) or word("none_feminine"))
 
 
 def role_owns_database(facts: dict):
     database = _database(facts)
     role = database.get("user")
-    roles = {r["name"]: r for r in dig(facts, "postgres.roles", [])}
+    roles = {r["name"]: r for r in Facts(facts).postgres.roles}
     if not role:
         return failed("no_user")
     if role not in roles:
         return failed("no_role", role=role)
-    owner = next((d["owner"] for d in dig(facts, "postgres.databases", []) if d["name"] == database.get("name")), None)
+    owner = next((d["owner"] for d in Facts(facts).postgres.databases if d["name"] == database.get("name")), None)
     if owner != role:
         return failed("not_owner", role=role, owner=owner, name=database.get("name"))
     return passed(role=role, name=database.get("name"))
 
 
 def driver_installed(facts: dict):
-    packages = dig(facts, "django.packages", {})
+    f = Facts(facts)
+    packages = f.django.packages
     found = [f"{name} {packages[name]}" for name in DRIVERS if packages.get(name)]
-    return passed(driver=found[0]) if found else failed(interpreter=dig(facts, "app.interpreter", "?"))
+    return passed(driver=found[0]) if found else failed(interpreter=fallback(f.app.interpreter, "?"))
 
 
 def uses_postgresql(facts: dict):

@@ -6,18 +6,20 @@ import re
 
 from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.common import settings_problem
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 
 def target_reachable(facts: dict):
-    return passed(os=dig(facts, "system.pretty_name", "?"), hostname=dig(facts, "system.hostname", "?"),
-                  seconds=dig(facts, "gathered.seconds", "?"))
+    f = Facts(facts)
+    return passed(os=fallback(f.system.pretty_name, "?"), hostname=fallback(f.system.hostname, "?"),
+                  seconds=fallback(f.gathered.seconds, "?"))
 
 
 def probe_privileged(facts: dict):
-    if dig(facts, "probe.privileged", False):
+    probe = Facts(facts).probe
+    if probe.privileged:
         return passed()
-    return failed(user=dig(facts, "probe.user", "?"))
+    return failed(user=fallback(probe.user, "?"))
 
 
 def project_present(facts: dict):
@@ -62,7 +64,7 @@ def settings_load(facts: dict):
     problem = settings_problem(facts)
     if problem:
         return problem
-    return passed(module=dig(facts, "django.settings_module", "?"))
+    return passed(module=fallback(Facts(facts).django.settings_module, "?"))
 
 
 PERMISSION_WORDS = ("Permission denied", "PermissionError", "EACCES")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed, unknown
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 MIN_LENGTH = 50  # Django's own security.W009 limit
 MIN_DISTINCT = 10  # Django asks for 5; a generated key has ~30
 
 
 def _key(facts: dict) -> dict:
-    return dig(facts, "django.secret_key", {})
+    return Facts(facts).django.secret_key
 
 
 def not_default(facts: dict):
@@ -39,9 +39,9 @@ def not_versioned(facts: dict):
     if files:
         return failed("in_git", files=", ".join(files))
     if not key.get("git_repository") and key.get("literal_in_settings"):
-        return failed("literal_no_git", file=dig(facts, "django.settings_file", "settings.py"))
+        return failed("literal_no_git", file=fallback(Facts(facts).django.settings_file, "settings.py"))
     source = "environment" if key.get("from_environment") else "file"
-    return passed(source, file=dig(facts, "django.settings_file", "settings.py"))
+    return passed(source, file=fallback(Facts(facts).django.settings_file, "settings.py"))
 
 
 CHECKS = (

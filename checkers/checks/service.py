@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checkers.facts import dig
+from checkers.factsview import Facts, plain
 
 # A failure systemd logged for the unit ("gunicorn.service: Failed with result 'exit-code'.").
 FAILURE_MARK = "Failed with result"
@@ -19,20 +19,20 @@ RECENT = 90
 
 def app_unit(facts: dict) -> dict | None:
     """The unit that runs the app: the one the app was resolved from, else the first app unit."""
-    units = dig(facts, "systemd.units", {})
-    name = dig(facts, "app.unit") or next(iter(dig(facts, "systemd.app_units", [])), None)
-    return units.get(name) if name else None
+    f = Facts(facts)
+    name = f.app.unit or next(iter(f.systemd.app_units), None)
+    return plain(f.systemd.units.get(name)) if name else None
 
 
 def sockets(facts: dict, unit: dict) -> list:
-    units = dig(facts, "systemd.units", {})
-    return [units[s] for s in unit.get("triggered_by", []) if s in units]
+    units = Facts(facts).systemd.units
+    return [plain(units[s]) for s in unit.get("triggered_by", []) if s in units]
 
 
 def journal(facts: dict, unit: dict | None) -> list:
     if not unit:
         return []
-    entries = dig(facts, "systemd.journal", {}).get(unit["name"], []) or []
+    entries = Facts(facts).systemd.journal.get(unit["name"]) or []
     return [e for e in entries if isinstance(e, dict)]
 
 
@@ -55,11 +55,11 @@ class Stability:
 
 def stability(facts: dict, unit: dict) -> Stability:
     state = f"{unit.get('active_state')}/{unit.get('sub_state')}"
-    started = dig(facts, "probe.started_at")
+    started = Facts(facts).probe.started_at
     failures = [e["t"] for e in journal(facts, unit) if FAILURE_MARK in e.get("msg", "")
                 and started and e.get("t", 0) >= started - RECENT]
     ago = round(started - failures[-1], 1) if failures and started else None
-    later = dig(facts, "systemd.resampled", {}).get(unit["name"])
+    later = plain(Facts(facts).systemd.resampled.get(unit["name"]))
     listening = [s["name"] for s in sockets(facts, unit) if s.get("active_state") == "active"]
     if unit.get("active_state") == "active":
         changed = bool(later) and (later.get("main_pid") != unit.get("main_pid")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, failed, passed
 from checkers.checks.common import collectstatic_outcome
-from checkers.facts import dig
+from checkers.factsview import Facts
 
 
 def static_root_set(facts: dict):
-    root = dig(facts, "django.static.root")
+    root = Facts(facts).django.static.root
     if not root:
         return failed("unset")
     if not root.startswith("/"):
@@ -17,7 +17,7 @@ def static_root_set(facts: dict):
 
 
 def no_collision(facts: dict):
-    static = dig(facts, "django.static", {})
+    static = Facts(facts).django.static
     if static.get("collides"):
         return failed(root=static["root"], dirs=", ".join(static.get("dirs", [])))
     return passed()

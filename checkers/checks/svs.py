@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import posixpath
 
-from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.common import collectstatic_outcome, setting, settings_problem
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 MIN_KEY_LENGTH = 50
-SOURCES = {"service": "ze služby", "process": "z běžícího procesu", "default": "výchozí z manage.py"}
+SOURCES = ("service", "process", "default")  # where the settings module was named: [_seen] settings_from_*
 
 
-def _svs(facts: dict) -> dict:
-    return facts.get("svs") or {}
+def _svs(facts: dict):
+    return Facts(facts).svs
 
 
 def domain(facts: dict) -> str:
-    return dig(facts, "svs.domain.name") or "?"
+    return Facts(facts).svs.domain.name or "?"
 
 
 def domain_known(facts: dict):
@@ -32,13 +32,13 @@ def domain_known(facts: dict):
         return unknown("no_facts")
     found = svs.get("domain") or {}
     if not found.get("name"):
-        candidates = ", ".join(found.get("candidates") or []) or "žádná"
+        candidates = ", ".join(found.get("candidates") or []) or word("none_feminine")
         return failed("no_domain", candidates=candidates)
     if not found.get("valid"):
         return failed("invalid", domain=found["name"])
-    if not dig(svs, "caddy_root.exists", False):
+    if not fallback(svs.caddy_root.exists, False):
         return failed("not_registered", domain=found["name"])
-    port = dig(svs, "caddy_conf.port")
+    port = svs.caddy_conf.port
     return passed(domain=found["name"], port=port or "?", source=found.get("source") or "?")
 
 
@@ -46,7 +46,7 @@ def unit_exists(facts: dict):
     svs = _svs(facts)
     unit = svs.get("unit")
     if not unit:
-        files = ", ".join(u["name"] for u in svs.get("unit_files", [])) or "žádné"
+        files = ", ".join(u["name"] for u in svs.get("unit_files", [])) or word("none_neuter")
         return failed("missing", domain=domain(facts), files=files)
     manager = svs.get("user_manager") or {}
     if not manager.get("ok"):
@@ -61,7 +61,7 @@ def unit_exists(facts: dict):
 
 
 def unit_enabled(facts: dict):
-    unit = dig(facts, "svs.unit", {})
+    unit = Facts(facts).svs.unit
     state = unit.get("unit_file_state") or "?"
     if not unit.get("wanted_by"):
         return failed("no_install", unit=unit.get("name", "?"))
@@ -71,20 +71,20 @@ def unit_enabled(facts: dict):
 
 
 def unit_active(facts: dict):
-    unit = dig(facts, "svs.unit", {})
+    unit = Facts(facts).svs.unit
     state = unit.get("active_state") or "?"
     if state == "active":
         return passed(unit=unit["name"], state=unit.get("sub_state") or state)
     journal = [line for line in unit.get("journal") or [] if line.strip()]
-    last = journal[-1] if journal else "(log je prázdný)"
+    last = journal[-1] if journal else word("log_empty")
     if state == "activating" or unit.get("n_restarts", 0) > 2:
         return failed("crash_loop", unit=unit.get("name", "?"), state=state, log=last)
     return failed("inactive", unit=unit.get("name", "?"), state=state, result=unit.get("result") or "?", log=last)
 
 
 def linger(facts: dict):
-    value = dig(facts, "svs.linger", {})
-    user = dig(facts, "svs.account.name", "?")
+    value = Facts(facts).svs.linger
+    user = fallback(Facts(facts).svs.account.name, "?")
     if value.get("file") or value.get("loginctl") == "yes":
         return passed(user=user)
     return failed(user=user)
@@ -92,9 +92,9 @@ def linger(facts: dict):
 
 def port_served(facts: dict):
     svs = _svs(facts)
-    port = dig(svs, "caddy_conf.port")
+    port = svs.caddy_conf.port
     if not port:
-        return failed("no_port", domain=domain(facts), conf=dig(svs, "caddy_conf.path", "?"))
+        return failed("no_port", domain=domain(facts), conf=fallback(svs.caddy_conf.path, "?"))
     unit = svs.get("unit") or {}
     binds = unit.get("binds") or []
     bound_ports = {b.rsplit(":", 1)[-1] for b in binds if ":" in b and not b.startswith("unix:")}
@@ -117,7 +117,7 @@ def port_served(facts: dict):
 def settings_load(facts: dict):
     app = facts.get("app") or {}
     if not app.get("exists"):
-        where = dig(facts, "svs.project.dir") or "?"
+        where = Facts(facts).svs.project.dir or "?"
         return failed("no_project", project=where)
     if not app.get("manage_py"):
         return failed("no_manage", project=app["project_dir"])
@@ -126,14 +126,15 @@ def settings_load(facts: dict):
     problem = settings_problem(facts)
     if problem:
         return problem
-    source = SOURCES.get(app.get("settings_source") or "", "?")
-    return passed(module=dig(facts, "django.settings_module", "?"), source=source)
+    named = app.get("settings_source") or ""
+    source = word(f"settings_from_{named}") if named in SOURCES else "?"
+    return passed(module=fallback(Facts(facts).django.settings_module, "?"), source=source)
 
 
 def debug_off(facts: dict):
     if setting(facts, "DEBUG") is False:
-        return passed(module=dig(facts, "django.settings_module", "?"))
-    return failed(module=dig(facts, "django.settings_module", "?"))
+        return passed(module=fallback(Facts(facts).django.settings_module, "?"))
+    return failed(module=fallback(Facts(facts).django.settings_module, "?"))
 
 
 def host_allowed(name: str, allowed: list) -> bool:
@@ -146,28 +147,28 @@ def host_allowed(name: str, allowed: list) -> bool:
 
 def allowed_hosts(facts: dict):
     hosts = [str(h) for h in setting(facts, "ALLOWED_HOSTS", []) or []]
-    shown = ", ".join(repr(h) for h in hosts) or "(prázdný)"
+    shown = ", ".join(repr(h) for h in hosts) or word("empty")
     name = domain(facts)
     if "*" in hosts:
         return failed("wildcard", hosts=shown, domain=name)
     if not host_allowed(name, hosts):
-        return failed("missing", hosts=shown, domain=name, module=dig(facts, "django.settings_module", "?"))
+        return failed("missing", hosts=shown, domain=name, module=fallback(Facts(facts).django.settings_module, "?"))
     return passed(hosts=shown)
 
 
 def _caddy_root(facts: dict) -> str:
-    return dig(facts, "svs.caddy_root.path") or f"/var/caddy.root.d/{domain(facts)}"
+    return Facts(facts).svs.caddy_root.path or f"/var/caddy.root.d/{domain(facts)}"
 
 
 def static_root(facts: dict):
-    root = dig(facts, "django.static.root")
+    root = Facts(facts).django.static.root
     caddy = _caddy_root(facts)
     if not root:
         return failed("unset", caddy=caddy)
     real_root, real_caddy = posixpath.normpath(root), posixpath.normpath(caddy)
     if not real_root.startswith(real_caddy + "/"):
         return failed("outside", root=root, caddy=caddy)
-    url = dig(facts, "django.static.url") or "/static/"
+    url = Facts(facts).django.static.url or "/static/"
     if "://" in url:
         return passed(root=root)
     relative = posixpath.relpath(real_root, real_caddy)
@@ -177,7 +178,7 @@ def static_root(facts: dict):
 
 
 def placeholder_gone(facts: dict):
-    index = dig(facts, "svs.caddy_root.index_html", {})
+    index = Facts(facts).svs.caddy_root.index_html
     caddy = _caddy_root(facts)
     if index.get("placeholder"):
         return failed("placeholder", caddy=caddy)
@@ -187,7 +188,7 @@ def placeholder_gone(facts: dict):
 
 
 def _account_databases(facts: dict) -> list:
-    pgpass = dig(facts, "svs.pgpass", {})
+    pgpass = Facts(facts).svs.pgpass
     names = []
     for entry in pgpass.get("entries") or []:
         for value in (entry.get("user"), entry.get("database")):
@@ -199,9 +200,9 @@ def _account_databases(facts: dict) -> list:
 
 
 def account_database(facts: dict):
-    database = dig(facts, "django.database", {})
+    database = Facts(facts).django.database
     if "error" in database:
-        return unknown("database_error", error=dig(database, "error.message", "?"))
+        return unknown("database_error", error=fallback(database.error.message, "?"))
     engine = database.get("engine") or "?"
     if engine != "django.db.backends.postgresql":
         return failed("not_postgres", engine=engine)
@@ -211,38 +212,38 @@ def account_database(facts: dict):
         return failed("other_db", name=name, expected=", ".join(expected))
     if not expected and not (name.startswith("db") and name[2:].isdigit()):
         return failed("other_db", name=name, expected="dbNNNN")
-    connect = database.get("connect") or {}
+    connect = database.connect
     if not connect.get("ok"):
-        return failed("connect", name=name, error=dig(connect, "error.message") or connect.get("skipped") or "?")
+        return failed("connect", name=name, error=connect.error.message or connect.get("skipped") or "?")
     return passed(name=name)
 
 
 def migrations(facts: dict):
-    database = dig(facts, "django.database", {})
+    database = Facts(facts).django.database
     if "migrations_error" in database:
-        return unknown("migrations_error", error=dig(database, "migrations_error.message", "?"))
+        return unknown("migrations_error", error=fallback(database.migrations_error.message, "?"))
     pending = database.get("unapplied_migrations")
     if pending is None:
-        return unknown("migrations_error", error="stav migrací chybí")
+        return unknown("migrations_error", error=word("migrations_state_missing"))
     if pending:
         return failed(count=len(pending), examples=", ".join(pending[:3]), name=database.get("name") or "?",
-                      module=dig(facts, "django.settings_module", "?"))
+                      module=fallback(Facts(facts).django.settings_module, "?"))
     return passed(name=database.get("name") or "?")
 
 
 def media_reachable(facts: dict):
-    media = dig(facts, "svs.media", {})
+    media = Facts(facts).svs.media
     if media.get("external"):
         return passed("external", url=media.get("url"))
-    if not dig(facts, "django.media.root"):
+    if not Facts(facts).django.media.root:
         return failed("unset", caddy=_caddy_root(facts))
-    root = dig(facts, "django.media.root")
+    root = Facts(facts).django.media.root
     link = media.get("link") or posixpath.join(_caddy_root(facts), "media")
     if not media.get("link_type"):
         return failed("no_link", link=link, root=root)
     if not media.get("same_as_media_root"):
         return failed("wrong_target", link=link, resolved=media.get("resolved") or "?", root=root)
-    live = dig(facts, "live.extra.media_sample")
+    live = Facts(facts).live.extra.media_sample
     if live:
         url = live.get("url", "?")
         if live.get("status") == 200 and live.get("body_sha256") == live.get("expected_sha256"):
@@ -259,11 +260,11 @@ def media_reachable(facts: dict):
 
 
 def secret_key(facts: dict):
-    key = dig(facts, "django.secret_key", {})
+    key = Facts(facts).django.secret_key
     if "error" in key:
-        return unknown("secret_error", error=dig(key, "error.message", "?"))
+        return unknown("secret_error", error=fallback(key.error.message, "?"))
     if key.get("insecure_prefix"):
-        return failed("insecure", module=dig(facts, "django.settings_module", "?"))
+        return failed("insecure", module=fallback(Facts(facts).django.settings_module, "?"))
     if key.get("placeholder") or key.get("length", 0) < MIN_KEY_LENGTH:
         return failed("short", length=key.get("length", 0), minimum=MIN_KEY_LENGTH)
     return passed(length=key["length"])

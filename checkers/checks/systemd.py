@@ -8,14 +8,14 @@ from __future__ import annotations
 from checkers.checks.base import Check, Level, failed, passed, unknown
 from checkers.checks.common import missing_service_variable
 from checkers.checks.service import app_unit as _app_unit, sockets as _sockets, stability
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 RESTARTING = ("on-failure", "always", "on-abnormal", "on-abort", "on-watchdog")
 BOOT_TARGETS = ("multi-user.target", "graphical.target", "default.target")
 
 
 def unit_valid(facts: dict):
-    if not dig(facts, "systemd.available"):
+    if not Facts(facts).systemd.available:
         return unknown("no_systemd")
     unit = _app_unit(facts)
     if unit is None:
@@ -24,7 +24,7 @@ def unit_valid(facts: dict):
         return failed("not_loaded", unit=unit["name"], state=unit.get("load_state"))
     if unit.get("need_daemon_reload"):
         return failed("reload", unit=unit["name"])
-    verify = dig(facts, "systemd.verify", {}).get(unit["name"], {})
+    verify = Facts(facts).systemd.verify.get(unit["name"], {})
     if verify.get("rc", 0) != 0:
         first = next((line for line in verify.get("output", "").splitlines() if line.strip()), "?")
         return failed("invalid", unit=unit["name"], error=first)
@@ -66,7 +66,7 @@ def not_root(facts: dict):
 
 
 def _access(facts: dict, need: str, path: str | None) -> dict | None:
-    for row in dig(facts, "paths.app_user_access.results", []):
+    for row in Facts(facts).paths.app_user_access.results:
         if row["need"] == need and (path is None or row["path"] == path):
             return row
     return None
@@ -77,7 +77,7 @@ def workdir_reachable(facts: dict):
     workdir = unit.get("working_directory")
     if not workdir:
         return failed("unset", unit=unit["name"])
-    if dig(facts, "paths.app_user_access.error"):
+    if Facts(facts).paths.app_user_access.error:
         return unknown("no_root")
     results = [_access(facts, "traverse", workdir), _access(facts, "read", workdir)]
     if results == [None, None]:
@@ -97,13 +97,14 @@ def user_loads_settings(facts: dict):
     variable = missing_service_variable(facts)
     if variable:
         return failed("env", unit=unit["name"], name=variable)
-    denied = dig(facts, "django.app_user_denied")
+    django = Facts(facts).django
+    denied = django.app_user_denied
     if denied:
         return failed("denied", unit=unit["name"], user=denied.get("user") or "?", error=denied.get("error") or "?",
-                      owner=dig(facts, "django.ran_as", "?"))
-    if not dig(facts, "django.settings"):
-        return unknown("django_not_run", why=dig(facts, "django.not_run", "?"))
-    return passed(user=dig(facts, "django.ran_as") or unit.get("user") or "root")
+                      owner=fallback(django.ran_as, "?"))
+    if not django.settings:
+        return unknown("django_not_run", why=fallback(django.not_run, "?"))
+    return passed(user=django.ran_as or unit.get("user") or "root")
 
 
 def restarts(facts: dict):
@@ -120,7 +121,7 @@ def restarts(facts: dict):
 
 def survives_reboot(facts: dict):
     unit = _app_unit(facts)
-    units = dig(facts, "systemd.units", {})
+    units = Facts(facts).systemd.units
     missing = []
     wanted = any(t in unit.get("wanted_by", []) + unit.get("required_by", []) for t in BOOT_TARGETS)
     socket_ok = any(s.get("unit_file_state") == "enabled" for s in _sockets(facts, unit))
@@ -128,7 +129,7 @@ def survives_reboot(facts: dict):
         missing.append(unit["name"])
     if units.get("nginx.service", {}).get("unit_file_state") not in ("enabled", None):
         missing.append("nginx.service")
-    if str(dig(facts, "django.database.engine", "")).endswith("postgresql"):
+    if str(fallback(Facts(facts).django.database.engine, "")).endswith("postgresql"):
         postgres = [u for n, u in units.items() if n.startswith("postgresql@")]
         if postgres and not any(u.get("unit_file_state") in ("enabled", "enabled-runtime") or
                                 "multi-user.target" in u.get("wanted_by", []) for u in postgres):
@@ -140,8 +141,8 @@ def survives_reboot(facts: dict):
 
 def media_writable(facts: dict):
     unit = _app_unit(facts)
-    root = dig(facts, "django.media.root")
-    if dig(facts, "paths.app_user_access.error"):
+    root = Facts(facts).django.media.root
+    if Facts(facts).paths.app_user_access.error:
         return unknown("no_root")
     row = _access(facts, "write", root)
     if row is None:

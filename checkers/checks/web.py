@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import mimetypes
 
-from checkers.checks.base import Check, failed, passed
+from checkers.checks.base import Check, failed, passed, word
 from checkers.checks.nginx import media_by_behaviour
 from checkers.checks.webfacts import site_host, status_text, web
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 
 def answers(facts: dict):
     """The root of the whole way: something answers HTTP on port 80."""
-    if not dig(facts, "http.web"):
+    if not Facts(facts).http.web:
         return failed("no_port80")
     home = web(facts, "home")
     if home.get("status") is None:
-        listening = any(row["port"] == 80 for row in dig(facts, "listening.tcp", []))
+        listening = any(row["port"] == 80 for row in Facts(facts).listening.tcp)
         if listening and home.get("error") == "timeout":
             return failed("no_answer_listening", status=status_text(home))
         return failed("no_answer", status=status_text(home))
@@ -69,7 +69,7 @@ def foreign_host_rejected(facts: dict):
         return problem
     if response["status"] == 400:
         return passed("django")
-    direct = dig(facts, "http.upstream.bad_host", {})
+    direct = Facts(facts).http.upstream.bad_host
     app_answered = response.get("django_headers") and response["status"] < 400
     if not app_answered and direct.get("status") == 400:
         return passed("nginx", status=status_text(response))
@@ -81,13 +81,13 @@ def foreign_host_rejected(facts: dict):
 def linked_static(facts: dict):
     response = web(facts, "static_linked")
     if not response:
-        return failed("no_links", prefix=dig(facts, "django.static.url", "/static/"))
+        return failed("no_links", prefix=fallback(Facts(facts).django.static.url, "/static/"))
     if response.get("status") != 200:
         return failed("status", url=response["path"], status=status_text(response))
     expected = mimetypes.guess_type(response["path"])[0]
-    content_type = dig(response, "headers.content-type", "")
+    content_type = fallback((response.get("headers") or {}).get("content-type"), "")
     if expected and not content_type.startswith(expected):
-        return failed("content_type", url=response["path"], content_type=content_type or "(chybí)", expected=expected)
+        return failed("content_type", url=response["path"], content_type=content_type or word("missing"), expected=expected)
     return passed(url=response["path"], content_type=content_type)
 
 
@@ -105,7 +105,7 @@ def media_file(facts: dict):
 
 
 def admin_login(facts: dict):
-    login = dig(facts, "http.web.admin_login", {})
+    login = Facts(facts).http.web.admin_login
     page = login.get("get") or {}
     if page.get("status") != 200 or "admin_login_form" not in page.get("markers", []):
         return failed("no_page", status=status_text(page))

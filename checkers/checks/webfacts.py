@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from checkers.facts import dig
+from checkers.checks.base import word
+from checkers.factsview import Facts, plain
 from checkers.probe import nginx_conf
 
 DEFAULT_SITE_FILES = ("/etc/nginx/sites-available/default", "/etc/nginx/sites-enabled/default")
 
 
 def nginx_config(facts: dict) -> dict:
-    return dig(facts, "nginx.config", {})
+    return plain(Facts(facts).nginx.config)
 
 
 def site_host(facts: dict) -> str:
-    return dig(facts, "http.host") or dig(facts, "params.site_host") or "127.0.0.1"
+    f = Facts(facts)
+    return f.http.host or f.params.site_host or "127.0.0.1"
 
 
 def is_default_site(server: dict | None) -> bool:
@@ -37,7 +39,7 @@ def upstream(facts: dict):
 def app_endpoint(facts: dict):
     """Where the probe asked the app server itself: nginx's upstream, or gunicorn's own bind when
     nginx sends the app's requests nowhere."""
-    return dig(facts, "http.upstream.endpoint") or upstream(facts)
+    return plain(Facts(facts).http.upstream.endpoint) or upstream(facts)
 
 
 def describe_endpoint(endpoint: dict | None) -> str:
@@ -85,12 +87,12 @@ def is_django(response: dict | None) -> bool:
 
 
 def web(facts: dict, name: str) -> dict:
-    return dig(facts, f"http.web.{name}", {})
+    return plain(Facts(facts).http.web.get(name)) or {}
 
 
 def error_log_lines(facts: dict) -> list:
     lines = []
-    for tail in (dig(facts, "nginx.error_log", {}) or {}).values():
+    for tail in Facts(facts).nginx.error_log.values():
         lines += tail or []
     return lines
 
@@ -104,7 +106,7 @@ def last_matching(lines: list, *needles: str) -> str | None:
 
 def status_text(response: dict) -> str:
     if not response:
-        return "žádná odpověď"
+        return word("no_response")
     if response.get("status") is None:
-        return f"spojení selhalo ({response.get('error', '?')})"
+        return word("connection_failed", error=response.get("error", "?"))
     return f"HTTP {response['status']}"

@@ -36,3 +36,24 @@ def book(ctx: Context) -> Result:
     from checkers.book import run_book
 
     return Result(run_book(serve=ctx.args.serve, port=ctx.args.port))
+
+
+def new_check(ctx: Context) -> Result:
+    """`./kurz new-check ID --step stepN`: the stubs of a new check in its three files and its fixture."""
+    from checkers.errors import CheckerError
+    from checkers.paths import REPO_ROOT
+    from checkers.scaffold import new_check as write_stubs
+
+    if not ctx.args.check_id or not ctx.args.step:
+        raise CheckerError("Příkaz new-check potřebuje id kontroly a krok.",
+                           "Zadejte například `./kurz new-check nginx.E010 --step step7`.")
+    written = write_stubs(ctx.args.check_id, ctx.args.step)
+    shown = [str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p) for p in written]
+
+    def show(report):
+        for path in shown:
+            report.note(f"Upraveno: {path}")
+        report.note("Dopište místa označená TODO (funkci, texty a fixture), pak spusťte `./kurz lint` a testy "
+                    "(tests/unit/test_check_fixtures.py). Postup popisuje kniha v kapitole pro vyučující.")
+
+    return Result(int(ExitCode.OK), {"written": shown}, show)

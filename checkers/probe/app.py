@@ -175,6 +175,12 @@ def newest_source_mtime(project_dir: str, limit: int = 5000) -> dict:
     return {"mtime": newest or None, "path": newest_path}
 
 
+# The Django inspection's modules, sent to the project's interpreter as ONE script in this order
+# (it has no `checkers` package): the parts first, django_inspect (which runs main()) last.
+INSPECTION_PARTS = ("checkers.probe.django_errors", "checkers.probe.django_secrets", "checkers.probe.django_storage",
+                    "checkers.probe.django_database", "checkers.probe.django_inspect")
+
+
 def inspection_command(app: dict, timeout: float) -> dict | None:
     """How django_inspect runs: in the project's interpreter, as the app's user, with the app's
     environment. None when there is no interpreter to run it in."""
@@ -191,7 +197,7 @@ def inspection_command(app: dict, timeout: float) -> dict | None:
         env.setdefault("DJANGO_SETTINGS_MODULE", app["settings_module"])
     params = {"project_dir": app["project_dir"], "settings_module": app.get("settings_module"),
               "time_limit": int(timeout)}
-    source = module_source("checkers.probe.django_inspect")
+    source = "\n".join(module_source(name) for name in INSPECTION_PARTS)
     return {"args": [app["interpreter"], "-B", "-c", source, json.dumps(params)], "user": user, "env": env,
             "cwd": app["project_dir"] if app.get("exists") else "/", "timeout": timeout}
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import pwd
 
-from checkers.probe.django_inspect import compare_collected, pick_sample
+from checkers.probe.django_storage import compare_collected, pick_sample
 
 
 def complete(django: dict) -> None:

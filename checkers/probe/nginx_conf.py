@@ -185,7 +185,23 @@ def summarize(top: list, files: list, errors: list) -> dict:
     for server in servers:
         error_logs.extend(server.pop("error_logs"))
     return {"files": files, "errors": errors, "user": user, "servers": servers, "upstreams": upstreams,
-            "error_logs": [p for p in dict.fromkeys(error_logs) if p not in ("off", "stderr")]}
+            "error_logs": [p for p in dict.fromkeys(error_logs) if p not in ("off", "stderr")],
+            "directives": simple_directives(http.block if http is not None else [])}
+
+
+# Directives whose values may hold credentials (an Authorization header, a password): never recorded.
+PRIVATE_DIRECTIVE = re.compile(r"header|auth|pass(word|wd)?$|secret|token|key$", re.IGNORECASE)
+
+
+def simple_directives(block: list) -> dict:
+    """name -> value of the block's own directives that have no block (`gzip on`, `gzip_types
+    text/css …`): a check of an nginx setting reads them without a probe change of its own. The
+    first of a repeated one, as nginx reads most; private ones are left out."""
+    found = {}
+    for d in block:
+        if d.block is None and d.name not in found and not PRIVATE_DIRECTIVE.search(d.name):
+            found[d.name] = " ".join(d.args)
+    return found
 
 
 def summarize_server(d: Directive) -> dict:
@@ -202,6 +218,7 @@ def summarize_server(d: Directive) -> dict:
         "root": root.args[0] if root and root.args else None,
         "locations": locations,
         "error_logs": [x.args[0] for x in d.block if x.name == "error_log" and x.args],
+        "directives": simple_directives(d.block),
     }
 
 

@@ -38,7 +38,7 @@ def collect(logs: dict, database: dict) -> dict:
     if not is_root():
         facts["error"] = "needs-root"
         return facts
-    from checkers.probe.django_inspect import CATALOG_QUERY
+    from checkers.probe.django_database import CATALOG_QUERY
 
     result = run(["psql", "-XAtq", "-c", CATALOG_QUERY], user="postgres", timeout=15, cwd="/")
     if not result.ok:

@@ -8,7 +8,9 @@ import dataclasses
 from checkers.checks import registry
 from checkers.checks.base import Check, Level, passed
 from checkers.course import load_course
-from checkers.course_lint import check_id_problems, lint
+from checkers.check_reasons import all_reasons
+from checkers.course_lint import (ENGINE_REASONS, check_id_problems, czech_literal_problems, lint,
+                                    prerequisite_problems, pure_layer_files, reason_problems)
 from checkers.texts import table
 
 
@@ -113,3 +115,116 @@ def test_causes_are_linted_by_their_own_rules():
     assert any("neexistující příčinu doctor.D999" in p for p in problems)
     good = {"doctor.D901": cause("doctor.D901", lambda f: passed())}
     assert cause_problems(good, {"doctor.D901": texts["doctor.D901"]}) == []
+
+
+# ------------------------------------------------------------------ every reason has its text
+
+
+def test_every_reason_a_check_can_return_has_its_text():
+    texts = {"_common": {key: "…" for key in ENGINE_REASONS} | {"error_no_root": "…"},
+             "x.E001": {"title": "T", "fail": "F", "fail_gone": "Chybí.", "hint": "H"}}
+    assert reason_problems({"x.E001": {("fail", "gone"), ("fail", ""), ("error", "no_root"), ("pass", "detail")}},
+                           texts) == []
+    problems = reason_problems({"x.E001": {("fail", "gone"), ("error", "timeout")}}, texts)
+    assert problems == ["Kontrola x.E001 může vrátit důvod „timeout“, ale v checks.toml nemá text error_timeout."]
+    del texts["_common"]["error_crash"]
+    assert any("error_crash" in p for p in reason_problems({}, texts))
+
+
+def test_a_reason_computed_from_the_facts_needs_the_generic_text_of_its_kind():
+    texts = {"_common": {key: "…" for key in ENGINE_REASONS} | {"error": "Nejde ověřit."},
+             "x.E001": {"title": "T", "hint": "H"}}
+    problems = reason_problems({"x.E001": {("fail", None), ("error", None)}}, texts)
+    assert len(problems) == 1 and "x.E001" in problems[0] and "obecný text fail" in problems[0]
+    texts["x.E001"]["fail"] = "Neprošlo."
+    assert reason_problems({"x.E001": {("fail", None), ("error", None)}}, texts) == []
+
+
+SCANNED = '''
+from checkers.checks.base import Check, failed, passed, unknown
+from checkers.checks.common import settings_problem
+
+REASONS = {404: "not_found", 403: "forbidden"}
+MARKERS = ("placeholder_a", "placeholder_b")
+
+
+def helper(facts):
+    return unknown("helper_reason")
+
+
+def first(facts):
+    problem = settings_problem(facts)
+    for marker in MARKERS:
+        if marker:
+            return failed(marker)
+    reason = REASONS.get(facts["status"], "status")
+    if reason:
+        return failed(reason)
+    return helper(facts) or passed("fine" if facts else "other")
+
+
+def second(facts):
+    if facts["state"] in ("crash_loop", "restarted"):
+        return failed(facts["state"])
+    return failed(facts["kind"])
+
+
+CHECKS = (Check("x.E001", first), Check("x.E002", second))
+'''
+
+
+def test_the_reasons_are_read_from_the_source_through_helpers_and_constants(tmp_path):
+    (tmp_path / "sample.py").write_text(SCANNED, encoding="utf-8")
+    (tmp_path / "common.py").write_text("def settings_problem(facts):\n    return failed('settings_error')\n",
+                                        encoding="utf-8")
+    reasons = all_reasons(tmp_path)
+    assert reasons["x.E001"] == {("fail", "placeholder_a"), ("fail", "placeholder_b"), ("fail", "not_found"),
+                                 ("fail", "forbidden"), ("fail", "status"), ("error", "helper_reason"),
+                                 ("pass", "fine"), ("pass", "other"), ("fail", "settings_error")}
+    # under `if … in (…)` the reason is one of those; computed from the facts it cannot be read, and is not guessed
+    assert reasons["x.E002"] == {("fail", "crash_loop"), ("fail", "restarted"), ("fail", None)}
+
+
+def test_the_real_checks_reasons_all_have_texts():
+    assert reason_problems(all_reasons(), table("checks")) == []
+
+
+# ------------------------------------------------------------------ no Czech in the pure layer's Python
+
+
+def test_czech_in_a_string_literal_of_the_pure_layer_is_caught(tmp_path):
+    module = tmp_path / "check.py"
+    module.write_text('"""Kontroly: docstringy smějí česky."""\n\ndef f():\n    """Vrátí stav."""\n'
+                      '    return "neběží"\n', encoding="utf-8")
+    problems = czech_literal_problems([module], pending={})
+    assert len(problems) == 1 and "check.py:5" in problems[0] and "neběží" in problems[0]
+    module.write_text('"""Kontroly: docstringy smějí česky."""\n\ndef f():\n    return word("not_running")\n',
+                      encoding="utf-8")
+    assert czech_literal_problems([module], pending={}) == []
+
+
+def test_the_pure_layer_has_no_czech_literals():
+    files = pure_layer_files()
+    assert any(f.name == "nginx.py" for f in files) and any(f.name == "engine.py" for f in files)
+    assert czech_literal_problems(files) == []
+
+
+# ------------------------------------------------------------------ prerequisites ordered
+
+
+def _requiring(check_id: str, *requires: str) -> Check:
+    return Check(check_id, lambda facts: passed(), requires=requires)
+
+
+def test_prerequisites_must_exist_form_no_cycle_and_come_no_later():
+    course = load_course()
+    checks = dict(registry())
+    assert prerequisite_problems(course, checks) == []
+    later = dict(checks, **{"django.E001": _requiring("django.E001", "nginx.E001")})  # step1 needs step7
+    assert any("django.E001" in p and "pozdějším" in p and "step7" in p for p in prerequisite_problems(course, later))
+    same_step = dict(checks, **{"nginx.E003": _requiring("nginx.E003", "nginx.E002")})
+    assert prerequisite_problems(course, same_step) == []
+    cycle = dict(checks, **{"nginx.E001": _requiring("nginx.E001", "nginx.E002")})  # E002 requires E001
+    assert any("kruh" in p and "nginx.E001" in p and "nginx.E002" in p for p in prerequisite_problems(course, cycle))
+    unknown = dict(checks, **{"nginx.E001": _requiring("nginx.E001", "nginx.E999")})
+    assert any("neznámou kontrolu nginx.E999" in p for p in prerequisite_problems(course, unknown))

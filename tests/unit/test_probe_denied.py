@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from checkers.probe import app as app_mod, denied
-from checkers.probe.django_inspect import path_state
+from checkers.probe.django_storage import path_state
 from checkers.probe.systemd import seconds_ago
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root (CI runs as root)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from checkers.probe import svs as probe_svs
+from checkers.probe import svs as probe_svs, svs_account, svs_caddy
 from checkers.session import evaluate
 
 from tests.helpers.recorded import recorded_facts, step_results
@@ -123,7 +123,7 @@ def test_unit_file_and_caddy_site_file(tmp_path):
                     "EnvironmentFile=%h/.config/systemd/user/kurz.env\nEnvironment=\"A=1\" B=2\n"
                     "ExecStart=/home/kurz/my_project/.venv/bin/gunicorn --workers 2 --bind :18123 "
                     "my_project.wsgi:application\n[Install]\nWantedBy=default.target\n")
-    facts = probe_svs.unit_file_facts(str(unit), "/home/kurz")
+    facts = svs_account.unit_file_facts(str(unit), "/home/kurz")
     assert facts["working_directory"] == "/home/kurz/my_project"
     assert facts["environment_files"] == ["/home/kurz/.config/systemd/user/kurz.env"]
     assert facts["environment"] == {"A": "1", "B": "2"} and facts["wanted_by"] == ["default.target"]
@@ -131,14 +131,14 @@ def test_unit_file_and_caddy_site_file(tmp_path):
     site = ("kurz.svs.test {\n    root * /var/caddy.root.d/kurz.svs.test\n    @notStatic {\n        not file {\n"
             "            try_files {path} {path}/index.html\n        }\n    }\n"
             "    reverse_proxy @notStatic 127.0.0.1:18123\n    file_server\n}\n")
-    assert probe_svs.PORT_RE.search(site).group(1) == "18123"
-    assert probe_svs.PORT_RE.search("reverse_proxy localhost:8000").group(1) == "8000"
+    assert svs_caddy.PORT_RE.search(site).group(1) == "18123"
+    assert svs_caddy.PORT_RE.search("reverse_proxy localhost:8000").group(1) == "8000"
 
 
 def test_pgpass_keeps_names_never_the_password(tmp_path):
     (tmp_path / ".pgpass").write_text("localhost:*:*:db1234:Tajne:Heslo\\:x\n")
     (tmp_path / ".profile").write_text("export PGUSER=db1234\n")
-    facts = probe_svs.pgpass_facts(str(tmp_path))
+    facts = svs_account.pgpass_facts(str(tmp_path))
     assert facts["entries"] == [{"host": "localhost", "port": "*", "database": "*", "user": "db1234"}]
     assert facts["pguser"] == "db1234" and "Tajne" not in repr(facts)
 
@@ -161,13 +161,13 @@ def test_permission_chain_follows_mode_bits(open_dir):
     media.mkdir(parents=True)
     (media / "x.svg").write_text("<svg/>")
     os.chmod(home, 0o700)
-    assert probe_svs.permission_chain(me, str(media / "x.svg"), "read")["ok"]
+    assert svs_caddy.permission_chain(me, str(media / "x.svg"), "read")["ok"]
     if other:
-        denied = probe_svs.permission_chain(other, str(media / "x.svg"), "read")
+        denied = svs_caddy.permission_chain(other, str(media / "x.svg"), "read")
         assert denied["ok"] is False and denied["denied_at"] == str(home)
         os.chmod(home, 0o711)
         os.chmod(home / "projekt", 0o755)
-        assert probe_svs.permission_chain(other, str(media / "x.svg"), "read")["ok"]
+        assert svs_caddy.permission_chain(other, str(media / "x.svg"), "read")["ok"]
 
 
 def test_domain_and_unit_choice(tmp_path):
