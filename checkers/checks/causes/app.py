@@ -7,7 +7,7 @@ from __future__ import annotations
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (classified, gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
 from checkers.checks.service import app_unit, journal, sockets, stability
-from checkers.facts import dig
+from checkers.factsview import Facts
 
 _BEHIND_502 = ("doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016")
 
@@ -57,11 +57,11 @@ def service_not_enabled(facts: dict):
 
 
 def stale_code(facts: dict):
-    newest = dig(facts, "app.newest_source", {})
+    newest = Facts(facts).app.newest_source
     masters = gunicorn_masters(facts)
     if not newest.get("mtime") or not masters:
         return passed()
-    if "/migrations/" in "/" + (newest.get("path") or "") and dig(facts, "django.database.unapplied_migrations", []):
+    if "/migrations/" in "/" + (newest.get("path") or "") and Facts(facts).django.database.unapplied_migrations:
         return passed()  # a new migration not yet applied: that is the cause to name (D024)
     started = min(p.get("started") or 0 for p in masters)
     if started and newest["mtime"] > started + 2:
@@ -77,17 +77,17 @@ def runserver_running(facts: dict):
 
 
 def media_root_missing(facts: dict):
-    media = dig(facts, "django.media", {})
+    media = Facts(facts).django.media
     if not media.get("root") or media.get("exists") is not False or media.get("root_denied"):
         return passed()
     return failed(root=media["root"])
 
 
 def media_not_writable(facts: dict):
-    root = dig(facts, "django.media.root")
-    if dig(facts, "django.media.exists") is False:
+    root = Facts(facts).django.media.root
+    if Facts(facts).django.media.exists is False:
         return passed()  # not there at all: D030 says so
-    for row in dig(facts, "paths.app_user_access.results", []):
+    for row in Facts(facts).paths.app_user_access.results:
         if row.get("need") == "write" and row.get("path") == root and not row.get("ok"):
             return failed(root=root, user=(app_unit(facts) or {}).get("user") or "root")
     return passed()
@@ -97,7 +97,7 @@ def workers_advice(facts: dict):
     masters = gunicorn_masters(facts)
     if not masters:
         return passed()
-    cpus = dig(facts, "system.cpus") or 1
+    cpus = Facts(facts).system.cpus or 1
     workers = sum(1 for p in gunicorn_processes(facts) if p.get("ppid") == masters[0].get("pid"))
     recommended = 2 * cpus + 1
     if workers and (workers * 2 < recommended or workers > 2 * recommended):

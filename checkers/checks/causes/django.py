@@ -10,13 +10,13 @@ from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import classified
 from checkers.checks.service import app_unit
 from checkers.checks.webfacts import site_host, web
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 
 
 def debug_on(facts: dict):
     not_found = web(facts, "not_found")
-    file = dig(facts, "django.settings_file", "settings.py")
-    if dig(facts, "django.settings.DEBUG") is True and (app_unit(facts) or not_found):
+    file = fallback(Facts(facts).django.settings_file, "settings.py")
+    if Facts(facts).django.settings.get("DEBUG") is True and (app_unit(facts) or not_found):
         return failed(file=file)
     if "django_debug" in not_found.get("markers", []):
         return failed(file=file)
@@ -27,30 +27,30 @@ def host_not_allowed(facts: dict):
     home = web(facts, "home")
     if home.get("status") != 400 or "django_400" not in home.get("markers", []):
         return passed()
-    hosts = ", ".join(str(h) for h in dig(facts, "django.settings.ALLOWED_HOSTS", []))
+    hosts = ", ".join(str(h) for h in Facts(facts).django.settings.get("ALLOWED_HOSTS") or [])
     return failed("" if hosts else "empty", host=site_host(facts), hosts=hosts)
 
 
 def _database_error(facts: dict) -> list:
     """Django could not connect: a refused password (D014), no such database (D015), other (D023)."""
-    connect = dig(facts, "django.database.connect", {})
+    connect = Facts(facts).django.database.connect
     if connect.get("ok") or not connect.get("error"):
         return []
     message = (connect["error"] or {}).get("message", "")
     lowered = message.lower()
     if "password authentication failed" in lowered:
-        return [("doctor.D014", "", {"user": dig(facts, "django.database.user", "?"), "line": message})]
+        return [("doctor.D014", "", {"user": fallback(Facts(facts).django.database.user, "?"), "line": message})]
     if "does not exist" in lowered and "database" in lowered:
-        return [("doctor.D015", "", {"name": dig(facts, "django.database.name", "?"), "line": message})]
+        return [("doctor.D015", "", {"name": fallback(Facts(facts).django.database.name, "?"), "line": message})]
     return [("doctor.D023", "", {"line": message})]
 
 
 def postgres_down(facts: dict):
     """Django uses PostgreSQL and no cluster of it runs (its units say so)."""
-    engine = str(dig(facts, "django.database.engine", ""))
+    engine = str(fallback(Facts(facts).django.database.engine, ""))
     if not engine.endswith(("postgresql", "postgis")):
         return passed()
-    units = dig(facts, "systemd.units", {})
+    units = Facts(facts).systemd.units
     clusters = [u for name, u in units.items() if name.startswith("postgresql@")]
     if not clusters and "postgresql.service" in units:  # Debian's umbrella unit stops its clusters with it
         clusters = [units["postgresql.service"]]
@@ -62,21 +62,21 @@ def postgres_down(facts: dict):
 def schema_not_owned(facts: dict):
     """PostgreSQL 15: a database owned by another role leaves the app's role without the right to
     create tables in schema public, so migrate fails (the lesson's OWNER avoids it)."""
-    database = dig(facts, "django.database", {})
+    database = Facts(facts).django.database
     role, name = database.get("user"), database.get("name")
-    owner = next((d.get("owner") for d in dig(facts, "postgres.databases", []) if d.get("name") == name), None)
+    owner = next((d.get("owner") for d in Facts(facts).postgres.databases if d.get("name") == name), None)
     if not role or not owner or owner == role or not database.get("unapplied_migrations"):
         return passed()
     return failed(name=name, owner=owner, role=role)
 
 
 def unapplied_migrations(facts: dict):
-    pending = dig(facts, "django.database.unapplied_migrations", [])
+    pending = Facts(facts).django.database.unapplied_migrations
     return failed(count=len(pending), names=", ".join(pending[:5])) if pending else passed()
 
 
 def stale_collectstatic(facts: dict):
-    static = dig(facts, "django.static", {})
+    static = Facts(facts).django.static
     if not static.get("outdated_count") or static.get("missing_count"):
         return passed()
     return failed(count=static["outdated_count"], examples=", ".join(static.get("outdated", [])[:3]),

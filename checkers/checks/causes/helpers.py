@@ -7,7 +7,7 @@ import re
 
 from checkers.checks.base import failed, passed
 from checkers.checks.webfacts import error_log_lines, web
-from checkers.facts import dig
+from checkers.factsview import Facts
 
 UPSTREAM_ERROR = re.compile(r"connect\(\) to (?:unix:)?(\S+?) failed \((\d+): ([^)]*)\)")
 PERMISSION_ERROR = re.compile(r'open\(\) "([^"]+)" failed \(13: Permission denied\)')
@@ -66,10 +66,10 @@ def gunicorn_binds(facts: dict) -> set[str]:
     """Where the running gunicorn listens (from the sockets it holds, else from its --bind)."""
     pids = {p.get("pid") for p in gunicorn_processes(facts)}
     found = set()
-    for row in dig(facts, "listening.unix", []):
+    for row in Facts(facts).listening.unix:
         if pids & set(row.get("pids", [])):
             found.add(f"unix:{row['path']}")
-    for row in dig(facts, "listening.tcp", []):
+    for row in Facts(facts).listening.tcp:
         if pids & set(row.get("pids", [])):
             found.add(f"{row['addr']}:{row['port']}")
     if not found:
@@ -93,7 +93,7 @@ def gunicorn_binds(facts: dict) -> set[str]:
 
 def permission_chain(facts: dict, path: str, with_group: bool = True) -> str:
     """The directories on the way to `path` with owner and mode, as the probe saw them."""
-    chain = dig(facts, "paths.chains", {}).get(path, [])
+    chain = Facts(facts).paths.chains.get(path, [])
     owner = (lambda c: f"{c.get('owner', '?')}:{c.get('group', '?')}") if with_group else (lambda c: c.get("owner", "?"))
     return "; ".join(f"{c['path']} {owner(c)} {c.get('mode', '?')}" for c in chain if not c.get("missing"))
 

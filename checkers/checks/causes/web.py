@@ -10,25 +10,25 @@ from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunico
 from checkers.checks.nginx import loaded_change
 from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, site_host,
                                       upstream, web)
-from checkers.facts import dig
+from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
 
 
 def nginx_missing(facts: dict):
-    if not dig(facts, "nginx.installed"):
+    if not Facts(facts).nginx.installed:
         return failed("not_installed")
-    unit = dig(facts, "systemd.units", {}).get("nginx.service")
+    unit = Facts(facts).systemd.units.get("nginx.service")
     if unit and unit.get("active_state") != "active":
         return failed(state=f"{unit.get('active_state')} ({unit.get('result')})")
     return passed()
 
 
 def nginx_config_invalid(facts: dict):
-    test = dig(facts, "nginx.test", {})
-    if not dig(facts, "nginx.installed") or test.get("rc") in (0, None):
+    test = Facts(facts).nginx.test
+    if not Facts(facts).nginx.installed or test.get("rc") in (0, None):
         return passed()
     lines = [ln for ln in (test.get("output") or "").splitlines() if "[emerg]" in ln or "[crit]" in ln]
-    running = dig(facts, "systemd.units", {}).get("nginx.service", {}).get("active_state") == "active"
+    running = Facts(facts).systemd.units.get("nginx.service", {}).get("active_state") == "active"
     return failed("running" if running else "stopped", error=(lines or [test.get("output") or "?"])[0].strip())
 
 
@@ -36,7 +36,7 @@ def nginx_not_reloaded(facts: dict):
     """The files say one thing, the running nginx another: a change without a reload. Named only
     when the site shows a symptom (an edited comment breaks nothing)."""
     change = loaded_change(facts)
-    if not change or dig(facts, "nginx.test.rc") not in (0, None):
+    if not change or Facts(facts).nginx.test.rc not in (0, None):
         return passed()
     responses = [web(facts, name) for name in ("home", "static_file", "media_file", "media_missing")]
     home = responses[0]
@@ -52,7 +52,7 @@ def default_site_wins(facts: dict):
     server, _ = chosen_server(facts)
     if server is not None and not is_default_site(server):
         return passed()
-    names = ", ".join(n for s in dig(facts, "nginx.config.servers", []) if not is_default_site(s)
+    names = ", ".join(n for s in Facts(facts).nginx.config.servers if not is_default_site(s)
                       for n in s.get("server_names", []) if n)
     return failed("" if names else "no_own_site", host=site_host(facts), names=names)
 
@@ -83,9 +83,9 @@ def _gateway_cause(facts: dict, error):
     seen = {"where": where, "log": error[2] if error else ""}
     errno = error[1] if error else None
     if errno == 13:
-        denied = next((r for r in dig(facts, "paths.web_user_access.results", []) if r.get("need") == "connect"), {})
+        denied = next((r for r in Facts(facts).paths.web_user_access.results if r.get("need") == "connect"), {})
         chain = permission_chain(facts, endpoint["path"]) if endpoint and endpoint.get("kind") == "unix" else ""
-        return "doctor.D004", {**seen, "user": dig(facts, "paths.web_user", "www-data"),
+        return "doctor.D004", {**seen, "user": fallback(Facts(facts).paths.web_user, "www-data"),
                                "denied": denied.get("denied_at") or where, "chain": chain}
     if not gunicorn_masters(facts):
         return "doctor.D005", seen
@@ -106,15 +106,15 @@ def _file_problem(facts: dict, sample_key: str, linked_key: str | None, kind: st
     server, _ = chosen_server(facts)
     location = nginx_conf.select_location(server, response["path"])
     nginx_path = nginx_conf.file_for(server, location, response["path"])
-    root = dig(facts, f"django.{kind}.root") or "?"
+    root = (Facts(facts).django.static if kind == "static" else Facts(facts).django.media).root or "?"
     if status == 403:
         log = next((m.group(1) for m in map(PERMISSION_ERROR.search, reversed(error_log_lines(facts))) if m), None)
-        access = next((r for r in dig(facts, "paths.web_user_access.results", []) if r.get("path") == root), {})
+        access = next((r for r in Facts(facts).paths.web_user_access.results if r.get("path") == root), {})
         denied = access.get("denied_at") or (log and log.rsplit("/", 1)[0]) or root
         return "doctor.D009", kind, {"url": response["path"], "denied": denied,
                                      "chain": permission_chain(facts, root, with_group=False),
-                                     "user": dig(facts, "paths.web_user", "www-data")}
-    if kind == "static" and (dig(facts, "django.static.missing_count", 0) or not dig(facts, "django.static.root_exists")):
+                                     "user": fallback(Facts(facts).paths.web_user, "www-data")}
+    if kind == "static" and (fallback(Facts(facts).django.static.missing_count, 0) or not Facts(facts).django.static.root_exists):
         return "doctor.D008", "", {"url": response["path"], "root": root}
     proxied = location is None or bool(location.get("proxy_pass"))
     return "doctor.D007", kind + ("_proxied" if proxied else ""), {
@@ -129,16 +129,16 @@ def _files(facts: dict) -> list:
 def host_without_port(facts: dict):
     """The admin login fails CSRF and nginx passes `Host $host`, which drops the port the browser
     uses on a port-forwarded VM (Origin 127.0.0.1:8080 vs Host 127.0.0.1)."""
-    post = dig(facts, "http.web.admin_login.post", {}) or {}
+    post = (web(facts, "admin_login").get("post") or {})
     if post.get("status") != 403 and "csrf_failure" not in post.get("markers", []):
         return passed()
     server, _ = chosen_server(facts)
     location = nginx_conf.select_location(server, "/")
     value = (location or {}).get("host_header")
-    if value not in ("$host", "$server_name") or not dig(facts, "params.browser_port"):
+    if value not in ("$host", "$server_name") or not Facts(facts).params.browser_port:
         return passed()
     return failed(value=value, file=(location or {}).get("file") or (server or {}).get("file"),
-                  port=dig(facts, "params.browser_port"))
+                  port=Facts(facts).params.browser_port)
 
 
 # what the files say is not what runs: symptoms read from the files would mislead
