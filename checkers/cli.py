@@ -14,6 +14,7 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
+from checkers.classroom import hook as class_hook
 from checkers.course import Course, load_course
 from checkers.errors import CheckerError, ExitCode, hide_url_passwords
 from checkers.paths import state_dir
@@ -43,6 +44,8 @@ příkazy:
   web --target URL    zkontroluje živý web na adrese URL
   target [CÍL]        ukáže nebo nastaví výchozí cíl (vagrant, lab, ssh://…)
   lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
+  submit [--out SOUBOR]  zkontroluje všechny kroky a uloží odevzdání pro Moodle
+  class join|status|leave  připojení ke třídě: kontroly se odesílají vyučujícímu
 """
 
 
@@ -136,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     wants_json = "--json" in argv
     report = TerminalReport(no_color="--no-color" in argv)
     try:
+        if argv[:1] == ["class"]:
+            from checkers.classroom.commands import class_command
+
+            return int(class_command(argv[1:]))
         args = build_parser().parse_intermixed_args(argv)
         return int(dispatch(args, report))
     except CheckerError as err:
@@ -243,6 +250,10 @@ def dispatch(args: argparse.Namespace, report: TerminalReport) -> int:
         return check_steps(course, [upcoming], upcoming.id, args, report)
     if command == "watch":
         return watch(course, args, report)
+    if command == "submit":
+        from checkers.classroom.submit import run_submit
+
+        return run_submit(course, args, report)
     step = course.step(command)
     extra_args(args, 0)
     if args.profile == "vm" and step.profile in ("appengine", "svs"):
@@ -350,6 +361,7 @@ def check_steps(course: Course, steps, label: str, args: argparse.Namespace, rep
     require_project(facts, args)
     runs = session.evaluate(facts, course, steps)
     warnings = session.record(runs, course, target) if not args.facts else []
+    warnings = warnings + class_hook.after_check(course, args, facts, runs, target, label)
     if args.json:
         json_report.emit(json_report.runs_document(runs, target, label))
     else:
@@ -377,6 +389,8 @@ def watch(course: Course, args: argparse.Namespace, report: TerminalReport) -> i
             signature = [(r.id, r.status) for r in run.results]
             if signature != previous:
                 session.record([run], course, target)
+                for warning in class_hook.after_check(course, args, facts, [run], target, step.id):
+                    report.warning(warning)
                 if not args.json:
                     report.note(f"[dim]{time.strftime('%H:%M:%S')}[/dim]")
                     report.runs([run], course, target)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from checkers.classroom import hook as class_hook
 from checkers.course import Course
 from checkers.doctor import diagnose, render
 from checkers.errors import ExitCode
@@ -19,9 +20,12 @@ def run_doctor(course: Course, args: argparse.Namespace, report: TerminalReport)
     require_project(facts, args)
     diagnoses = [render(f) for f in diagnose(facts)]
     causes = [d for d in diagnoses if not d.advice]
+    warnings = class_hook.after_doctor(course, args, facts, target, diagnoses)
     if args.json:
         json_report.emit({"schema": json_report.SCHEMA, "target": target,
                           "diagnoses": [d.to_json() for d in diagnoses], "healthy": not causes})
     else:
         report.diagnoses(diagnoses, target)
+    for warning in warnings:
+        report.warning(warning)
     return int(ExitCode.TO_FIX if causes else ExitCode.OK)

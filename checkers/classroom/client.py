@@ -1,0 +1,265 @@
+"""The student's side of the class server: the joined class (class.json), and HTTP to the server.
+
+class.json (state_dir(), mode 0600) holds the address, the per-student token, the name, the course
+title and, for an https address, the pinned SHA-256 fingerprint of the server's certificate. The
+token is a password: it is never printed, never put in a message or a log, and only sent in the
+Authorization header of a request to the pinned server.
+
+An https address is not checked against certificate authorities (a teacher's laptop has a
+self-signed certificate); the certificate's fingerprint is pinned at `join` instead, and every later
+connection is refused before a byte of the request is sent when it changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import re
+import ssl
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from checkers.errors import CheckerError
+from checkers.paths import state_dir
+
+CONFIG_FILE = "class.json"
+CONFIG_SCHEMA = 1
+USER_AGENT = "kurz-client/1"
+MAX_RESPONSE = 64 * 1024  # our server answers with a few bytes of JSON; never read more
+
+
+@dataclass
+class ClassConfig:
+    address: str  # scheme://host:port, without a path
+    token: str
+    student_id: object
+    name: str
+    course: str = ""
+    fingerprint: str | None = None  # "SHA256:AB:CD:…" for https, None for http
+    joined_at: str = ""
+
+    def public(self) -> dict:
+        """Everything but the token (for `class status --json`)."""
+        data = asdict(self)
+        data.pop("token")
+        return data
+
+
+def config_path() -> Path:
+    return state_dir() / CONFIG_FILE
+
+
+def load_config() -> ClassConfig | None:
+    """The joined class, or None when not joined (or class.json is unreadable: then we behave as not
+    joined, and `class status` says why)."""
+    try:
+        data = json.loads(config_path().read_text(encoding="utf-8"))
+        fields = {k: data[k] for k in ClassConfig.__dataclass_fields__ if k in data}
+        config = ClassConfig(**fields)
+    except (OSError, ValueError, TypeError):
+        return None
+    if not (isinstance(config.address, str) and isinstance(config.token, str) and config.token):
+        return None
+    return config
+
+
+def save_config(config: ClassConfig) -> Path:
+    """Written atomically and created 0600 (never readable by others, not even for an instant)."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = {"schema": CONFIG_SCHEMA, **asdict(config)}
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # also when the tmp file existed with other bits
+            json.dump(data, handle, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    return path
+
+
+# --- addresses and fingerprints ------------------------------------------------------------------
+
+def normalize_address(text: str) -> str:
+    """'192.168.1.5:8765', 'http://…', 'https://…/' -> 'scheme://host:port'; bad input is a Czech error."""
+    raw = (text or "").strip()
+    candidate = raw if "://" in raw else "http://" + raw
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    bad = (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+           or parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/")
+           or any(c.isspace() for c in raw))
+    if bad:
+        shown = raw if len(raw) <= 80 else raw[:79] + "…"
+        raise CheckerError(f"„{shown}“ není adresa serveru třídy.",
+                           "Opište adresu, kterou ukazuje vyučující, např. `http://192.168.1.10:8765`.")
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    default = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}:{port or default}"
+
+
+def format_fingerprint(digest: bytes) -> str:
+    return "SHA256:" + ":".join(f"{b:02X}" for b in digest)
+
+
+def parse_fingerprint(text: str) -> bytes:
+    """SHA256:AB:CD:… , plain hex (with or without colons/spaces) or base64 (as ssh prints it)."""
+    raw = (text or "").strip()
+    body = re.sub(r"^sha-?256[:=]?", "", raw, flags=re.IGNORECASE).strip()
+    hexish = re.sub(r"[\s:]", "", body)
+    if re.fullmatch(r"[0-9A-Fa-f]{64}", hexish):
+        return bytes.fromhex(hexish)
+    try:
+        decoded = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        decoded = b""
+    if len(decoded) == 32:
+        return decoded
+    raise CheckerError("Otisk certifikátu (--fingerprint) nemá správný tvar.",
+                       "Opište celý otisk, který ukazuje vyučující, např. `--fingerprint SHA256:AB:CD:…` "
+                       "(64 šestnáctkových číslic).")
+
+
+class FingerprintChanged(CheckerError):
+    def __init__(self, address: str, seen: str):
+        super().__init__(
+            f"Server {address} se prokázal jiným certifikátem, než jaký byl ověřen při připojení ke třídě "
+            f"(teď má otisk {seen}). Nic jsem mu neposlal.",
+            "Může jít o podvržený server. Zeptejte se vyučujícího; pokud certifikát opravdu změnil, připojte se "
+            "znovu: `./kurz class leave` a `./kurz class join …` s novým otiskem.")
+        self.seen = seen
+
+
+class ServerUnreachable(CheckerError):
+    def __init__(self, message: str):
+        super().__init__(message, "Zkontrolujte adresu a port, které ukazuje vyučující, a že jste ve stejné síti "
+                                  "(ve škole ve stejné Wi-Fi).")
+
+
+@dataclass
+class Reply:
+    status: int
+    data: dict
+    retry_after: str | None = None
+
+    @property
+    def detail(self) -> str:
+        detail = self.data.get("detail") if isinstance(self.data, dict) else None
+        return detail if isinstance(detail, str) else ""
+
+
+class Connection:
+    """One keep-alive connection to the class server; for https the certificate is checked against
+    the pinned fingerprint right after the handshake, before anything is sent."""
+
+    def __init__(self, address: str, fingerprint: str | None, timeout: float = 5.0):
+        self.address = address
+        self.parts = urlsplit(address)
+        self.pinned = parse_fingerprint(fingerprint) if fingerprint else None
+        self.timeout = timeout
+        self.conn: http.client.HTTPConnection | None = None
+        self.seen_fingerprint: str | None = None
+
+    def _open(self) -> http.client.HTTPConnection:
+        host, port = self.parts.hostname, self.parts.port
+        if self.parts.scheme == "https":
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False  # a self-signed certificate: its fingerprint is pinned instead
+            context.verify_mode = ssl.CERT_NONE
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=context)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        try:
+            conn.connect()
+            if self.parts.scheme == "https":
+                der = conn.sock.getpeercert(binary_form=True) or b""
+                digest = hashlib.sha256(der).digest()
+                self.seen_fingerprint = format_fingerprint(digest)
+                if self.pinned is not None and digest != self.pinned:
+                    raise FingerprintChanged(self.address, self.seen_fingerprint)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def request(self, method: str, path: str, document: dict | None = None, token: str | None = None) -> Reply:
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        body = None
+        if document is not None:
+            raw = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            body = gzip.compress(raw, compresslevel=6) if len(raw) > 4096 else raw
+            headers["Content-Type"] = "application/json; charset=utf-8"
+            if body is not raw:
+                headers["Content-Encoding"] = "gzip"
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        for attempt in (1, 2):  # a kept-alive connection the server has closed meanwhile: one fresh retry
+            fresh = self.conn is None
+            try:
+                if self.conn is None:
+                    self.conn = self._open()
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                payload = response.read(MAX_RESPONSE + 1)
+                if response.getheader("Connection", "").lower() == "close" or len(payload) > MAX_RESPONSE:
+                    self.close()
+                try:
+                    data = json.loads(payload[:MAX_RESPONSE].decode("utf-8")) if payload else {}
+                except ValueError:
+                    data = {}
+                return Reply(response.status, data if isinstance(data, dict) else {},
+                             response.getheader("Retry-After"))
+            except FingerprintChanged:
+                self.close()
+                raise
+            except (OSError, http.client.HTTPException) as exc:
+                self.close()
+                if fresh or attempt == 2:
+                    raise ServerUnreachable(unreachable_message(self.address, exc)) from None
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+
+def unreachable_message(address: str, exc: BaseException) -> str:
+    import errno
+    import socket
+
+    causes = {errno.ECONNREFUSED: "spojení odmítnuto – server neběží", errno.EHOSTUNREACH: "stroj není dosažitelný",
+              errno.ENETUNREACH: "síť není dosažitelná", errno.ECONNRESET: "server spojení ukončil",
+              errno.EPIPE: "server spojení ukončil", errno.ETIMEDOUT: "server neodpověděl včas"}
+    if isinstance(exc, ssl.SSLError):
+        why = "nepodařilo se navázat šifrované spojení (není to https server?)"
+    elif isinstance(exc, socket.gaierror):
+        why = "jméno serveru nejde přeložit na adresu"
+    elif isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        why = "server neodpověděl včas"
+    elif isinstance(exc, OSError) and exc.errno in causes:
+        why = causes[exc.errno]
+    elif isinstance(exc, http.client.HTTPException):
+        why = "server neodpověděl jako HTTP server"
+    else:
+        why = "spojení selhalo"
+    return f"Server třídy {address} není dostupný ({why})."

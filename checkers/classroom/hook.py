@@ -1,0 +1,130 @@
+"""What every checker run does for the class server: queue a submission and send it in the background.
+
+Called from the commands with one line each (cli.check_steps, cli.watch, doctor_cli.run_doctor,
+submit). Not joined → returns at once, nothing else happens (one stat of class.json). Joined → the
+submission (facts as saved + the --json document, masked) is queued on disk synchronously (a few
+milliseconds), then a daemon thread sends the queue; at exit the process waits for it at most
+EXIT_WAIT seconds. Whatever is unsent stays queued for the next run. Nothing here can fail the
+student's run: every problem becomes a Czech warning shown after the results.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+
+from checkers.paths import state_dir
+
+EXIT_WAIT = 1.0  # seconds the process may wait at exit for a send in flight
+SEND_BUDGET = 30.0  # a background round gives up after this (the thread dies with the process anyway)
+_threads: list[threading.Thread] = []
+_digest_cache: dict[str, str] = {}
+
+
+def joined() -> bool:
+    """class.json exists (client.CONFIG_FILE; client is imported only when joined, so a run that is not
+    joined loads no ssl/http module at all)."""
+    return (state_dir() / "class.json").exists()
+
+
+def after_check(course, args, facts: dict, runs, target: str, label: str) -> list[str]:
+    """A stepN / all / next / watch run: queue and send; returns warnings for the student."""
+    if getattr(args, "facts", None) or not joined():
+        return []  # --facts re-evaluates saved facts: not a new run of the student's machine
+    try:
+        from checkers.report import json_report
+
+        verdicts = json_report.runs_document(runs, target, label)
+        return submit_in_background(course, command_of(args, label), target, facts, verdicts)
+    except Exception:  # noqa: BLE001  (the class server must never break the student's run)
+        return [INTERNAL]
+
+
+def after_doctor(course, args, facts: dict, target: str, diagnoses) -> list[str]:
+    """A doctor run: the same document as `doctor --json`."""
+    if getattr(args, "facts", None) or not joined():
+        return []
+    try:
+        from checkers.report import json_report
+
+        causes = [d for d in diagnoses if not d.advice]
+        verdicts = {"schema": json_report.SCHEMA, "target": target, "diagnoses": [d.to_json() for d in diagnoses],
+                    "healthy": not causes}
+        return submit_in_background(course, "doctor", target, facts, verdicts)
+    except Exception:  # noqa: BLE001
+        return [INTERNAL]
+
+
+INTERNAL = "Výsledek se nepodařilo připravit k odeslání vyučujícímu (vnitřní chyba); kontrola sama platí."
+
+
+def command_of(args, label: str) -> str:
+    """The protocol's command: all / next / watch / doctor / submit as typed, else the step id."""
+    typed = (getattr(args, "command", None) or "").strip()
+    return typed if typed in ("all", "next", "watch", "doctor", "submit") else label
+
+
+def build(course, command: str, target: str, facts: dict, verdicts: dict) -> dict:
+    """A masked submission document (sequence 1 until the queue gives it its own)."""
+    from checkers import __version__
+    from checkers.classroom.protocol import build_submission
+
+    return build_submission(sequence=1, command=command, target=target, facts=facts, verdicts=verdicts,
+                            checker_version=__version__, checks_digest=digest(course))
+
+
+def digest(course) -> str:
+    key = str(getattr(course, "source", ""))
+    if key not in _digest_cache:
+        from checkers.grading.regrade import checks_digest
+
+        try:
+            _digest_cache[key] = checks_digest(course)
+        except OSError:
+            _digest_cache[key] = "neznámý"
+    return _digest_cache[key]
+
+
+def submit_in_background(course, command: str, target: str, facts: dict, verdicts: dict) -> list[str]:
+    from checkers.classroom import client, outbox
+    from checkers.classroom.protocol import validate
+
+    config = client.load_config()
+    if config is None:
+        return ["Soubor s připojením ke třídě (class.json) nejde přečíst; výsledek se vyučujícímu neodešle. "
+                "Připojte se znovu: `./kurz class leave` a `./kurz class join …`."]
+    document = build(course, command, target, facts, verdicts)
+    ok, reason = validate(document)
+    if not ok:
+        return [f"Výsledek nejde odeslat vyučujícímu ({reason})."]
+    try:
+        outbox.enqueue(document)
+    except Exception as exc:  # noqa: BLE001  (full/read-only disk, a lock held for too long…)
+        from checkers.progress import storage_problem
+
+        where = storage_problem(exc, outbox.queue_dir()) if isinstance(exc, OSError) and exc.errno else \
+            f"Frontu odevzdání v {outbox.queue_dir()} teď nejde použít."
+        return [f"{where} Výsledek této kontroly se vyučujícímu neodešle; kontrola sama platí."]
+    start_sender(config)
+    return []
+
+
+def start_sender(config) -> threading.Thread:
+    from checkers.classroom import outbox
+
+    deadline = time.monotonic() + SEND_BUDGET
+    thread = threading.Thread(target=outbox.flush, args=(config, deadline), name="kurz-class-send", daemon=True)
+    thread.start()
+    if not _threads:
+        atexit.register(_wait_at_exit)
+    _threads.append(thread)
+    return thread
+
+
+def _wait_at_exit() -> None:
+    """Give sends in flight a moment (EXIT_WAIT in total), then let the process end; the queue keeps
+    the rest."""
+    end = time.monotonic() + EXIT_WAIT
+    for thread in _threads:
+        thread.join(max(0.0, end - time.monotonic()))
