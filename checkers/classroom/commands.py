@@ -80,7 +80,7 @@ def run_join(args, report) -> int:
 
 def run_leave(report) -> int:
     from checkers.classroom import membership
-    from checkers.texts import plural
+    from checkers.texts import plural, plural_form
 
     config, sent, dropped = membership.leave()
     if config is None and not dropped:
@@ -90,7 +90,7 @@ def run_leave(report) -> int:
         report.note(f"Odeslal jsem {plural(sent, 'čekající odevzdání', 'čekající odevzdání', 'čekajících odevzdání')}.")
     if dropped:
         report.warning(f"{plural(dropped, 'odevzdání se', 'odevzdání se', 'odevzdání se')} nepodařilo odeslat; "
-                       "zahodil jsem je. Výsledky máte dál u sebe (`./kurz status`).")
+                       f"zahodil jsem {plural_form(dropped, 'ho', 'je', 'je')}. Výsledky máte dál u sebe (`./kurz status`).")
     where = f" na {config.address}" if config else ""
     report.note(f"Odpojeno od třídy{where}. Kontroly se už nikam neodesílají.")
     return int(ExitCode.OK)
@@ -148,11 +148,12 @@ def status_lines(state: dict) -> list[str]:
         last_drop = state.get("dropped_last") or {}
         lines.append(f"[yellow]Fronta byla plná (nejvýš {state['limits']['files']} odevzdání): zahodil jsem "
                      f"{plural(state['dropped_total'], 'nejstarší odevzdání', 'nejstarší odevzdání', 'nejstarších odevzdání')}"
-                     f"[/yellow] (naposledy č. {last_drop.get('first')}–{last_drop.get('last')}, {_when(last_drop.get('at'))}).")
+                     f"[/yellow] (z čísel {last_drop.get('first')}–{last_drop.get('last')}, naposledy {_when(last_drop.get('at'))}); "
+                     "vyučující je neuvidí, výsledky máte dál u sebe.")
     if state["rejected_total"]:
         rejected = state.get("last_rejected") or {}
-        lines.append(f"[yellow]Server odmítl {plural(state['rejected_total'], 'odevzdání', 'odevzdání', 'odevzdání')}"
-                     f"[/yellow] (naposledy č. {rejected.get('sequence')}: {escape(str(rejected.get('why', '')))}); "
+        lines.append(f"[yellow]{plural(state['rejected_total'], 'odevzdání', 'odevzdání', 'odevzdání')} se nedá "
+                     f"odeslat[/yellow] (naposledy č. {rejected.get('sequence')}: {escape(str(rejected.get('why', '')))}); "
                      f"jsou odložená v {escape(state['queue_dir'])}/rejected.")
     return lines
 

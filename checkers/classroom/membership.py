@@ -139,5 +139,5 @@ def status(send: bool, send_budget: float = 30.0) -> dict:
         "last_error": state.get("last_error") or "", "last_error_at": state.get("last_error_at"),
         "dropped_total": int(state.get("dropped_total") or 0), "dropped_last": state.get("dropped_last"),
         "rejected_total": int(state.get("rejected_total") or 0), "last_rejected": state.get("last_rejected"),
-        "limits": {"files": outbox.MAX_FILES, "bytes": outbox.MAX_BYTES}})
+        "limits": {"files": outbox.max_files(), "bytes": outbox.MAX_BYTES}})
     return report

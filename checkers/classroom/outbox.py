@@ -34,6 +34,7 @@ from checkers.progress import now_iso, write_atomic
 QUEUE_DIR = "class-queue"
 MAX_FILES = 200
 MAX_BYTES = 32 * 1024 * 1024
+LIMIT_ENV = "KURZ_CLASS_QUEUE_LIMIT"  # a smaller MAX_FILES (a small disk; the tests)
 NAME = re.compile(r"^(\d{10})-([0-9a-f]{32})\.json$")
 _SENDING = threading.Lock()  # threads of one process (fcntl locks do not exclude them)
 
@@ -53,6 +54,13 @@ def pending() -> list[Path]:
     except OSError:
         return []
     return [queue_dir() / n for n in sorted(names)]
+
+
+def max_files() -> int:
+    try:
+        return max(1, min(MAX_FILES, int(os.environ.get(LIMIT_ENV, MAX_FILES))))
+    except ValueError:
+        return MAX_FILES
 
 
 def queued_bytes(files: list[Path]) -> int:
@@ -121,7 +129,8 @@ def enqueue(document: dict) -> Path:
 def _bound(files: list[Path]) -> None:
     """Drop the oldest files beyond the limits (called under the queue lock); say so in the status."""
     dropped: list[int] = []
-    while len(files) > 1 and (len(files) > MAX_FILES or queued_bytes(files) > MAX_BYTES):
+    limit = max_files()
+    while len(files) > 1 and (len(files) > limit or queued_bytes(files) > MAX_BYTES):
         oldest = files.pop(0)
         try:
             oldest.unlink()
@@ -131,7 +140,8 @@ def _bound(files: list[Path]) -> None:
     if dropped:
         status = read_status()
         status["dropped_total"] = int(status.get("dropped_total") or 0) + len(dropped)
-        status["dropped_last"] = {"at": now_iso(), "first": dropped[0], "last": dropped[-1], "count": len(dropped)}
+        first = (status.get("dropped_last") or {}).get("first") or dropped[0]
+        status["dropped_last"] = {"at": now_iso(), "first": first, "last": dropped[-1]}  # all drops so far
         write_atomic(status_path(), json.dumps(status, ensure_ascii=False, indent=1) + "\n")
 
 
