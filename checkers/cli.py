@@ -39,6 +39,7 @@ příkazy:
   doctor              najde příčinu, proč web nejede (502, 403, 404…)
   book [--serve]      sestaví knihu kurzu a vypíše její adresu
   grade SOUPISKA      (učitel) oznámkuje celou třídu
+  grade --import CESTA  (učitel) oznámkuje odevzdání z Moodlu (ZIP nebo složka)
   regrade [--run ID]  (učitel) přepočítá uložené výsledky bez připojení
   roster --vagrant N  (učitel) vypíše soupisku strojů student01 … z Vagrantfilu
   web --target URL    zkontroluje živý web na adrese URL
@@ -125,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
                         default=8, help="u `grade`: kolik strojů najednou")
     parser.add_argument("--run", type=number_in(1, 10**9, "číslo běhu", "--run 3", integer=True),
                         help="u `regrade`: číslo běhu hodnocení")
+    parser.add_argument("--policy", metavar="SOUBOR",
+                        help="u `grade` a `regrade`: pravidla hodnocení (omluvy, termín, známky), soubor TOML")
+    parser.add_argument("--import", dest="import_path", metavar="CESTA",
+                        help="u `grade`: soubory odevzdání ze složky nebo ZIPu z Moodlu místo připojení ke strojům")
+    parser.add_argument("--roster", metavar="SOUBOR", help="u `grade --import`: soupiska třídy (CSV)")
     parser.add_argument("--vagrant", type=int, nargs="?", const=0, metavar="N",
                         help="u `roster`: soupiska pro N strojů z Vagrantfilu (jinak podle KURZ_STUDENTS)")
     parser.add_argument("--profile", choices=("vm", "appengine", "svs"), default="vm",

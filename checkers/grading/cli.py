@@ -52,6 +52,13 @@ def _project(args: argparse.Namespace) -> str | None:
     return project
 
 
+def _policy(course: Course, args: argparse.Namespace):
+    """The grading policy given with --policy (checked before anything is written), or None."""
+    from checkers.grading.policy import load_policy
+
+    return load_policy(args.policy, course) if getattr(args, "policy", None) else None
+
+
 def _extra(args: argparse.Namespace, allowed: int) -> None:
     if len(args.args) > allowed:
         raise CheckerError(f"Nečekaný argument „{display_text(args.args[allowed])}“.",
@@ -65,6 +72,11 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
     from checkers.grading.roster import classroom_size, load_roster
     from checkers.grading.runner import ClassGrader, GradeSettings, column_steps, max_points
 
+    policy = _policy(course, args)
+    if getattr(args, "import_path", None):
+        from checkers.grading.import_run import run_import
+
+        return run_import(course, args, report, policy, _out_dir(args))
     if not args.args:
         raise CheckerError("Chybí soupiska třídy.", "Napište `./kurz grade soupiska.csv` "
                                                     "(vzor pro učebnu s Vagrantem: `./kurz roster --vagrant 12`).")
@@ -122,8 +134,8 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
         signal.signal(signal.SIGINT, previous)
     interrupted = stop.is_set()
     book.finish_run(run_id, "interrupted" if interrupted else "finished")
-    written = exports.write_all(book, run_id, out_dir)
-    result = exports.load_result(book, run_id)
+    written = exports.write_all(book, run_id, out_dir, policy)
+    result = exports.load_result(book, run_id, policy)
     book.close()
     if args.json:
         print(json.dumps(exports.grades_document(result), ensure_ascii=False, indent=1))
@@ -176,6 +188,7 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
     from checkers.grading.regrade import regrade as regrade_run
 
     _extra(args, 0)
+    policy = _policy(course, args)
     out_dir = _out_dir(args)
     path = gradebook_path(out_dir)
     if not path.is_file():
@@ -186,8 +199,9 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
     source = book.run(args.run)
     before = {t.position: t for t in book.targets(source.id)}
     run_id = regrade_run(book, course, source)
-    written = exports.write_all(book, run_id, out_dir)
-    result = exports.load_result(book, run_id)
+    written = exports.write_all(book, run_id, out_dir, policy)
+    result = exports.load_result(book, run_id, policy)
+    after = {t.position: t for t in book.targets(run_id)}  # as stored: compared with `before` (no policy)
     book.close()
     console = report.errors if args.json else report.console
     if args.json:
@@ -195,7 +209,7 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
     console.print(f"[bold]Běh č. {run_id}[/bold]: přehodnoceny uložené výsledky běhu č. {source.id} "
                   "současnými kontrolami, bez připojení ke strojům.", soft_wrap=not console.is_terminal)
     changed = 0
-    for target in result.targets:
+    for target in after.values():
         old = before.get(target.position)
         if old is not None and target.state == GRADED and old.points != target.points:
             changed += 1

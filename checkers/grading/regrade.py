@@ -41,7 +41,7 @@ def regrade(book: Gradebook, course: Course, source: RunInfo,
             grade = TargetGrade(target.entry, GRADED, steps=steps, checks=checks, seconds=0.0)
         else:
             grade = TargetGrade(target.entry, target.state, target.reason, target.hint, seconds=0.0)
-        if grade.state != "pending":
+        if grade.state != "pending" or grade.reason:  # a pending target's reason (no file imported) stays
             book.record(run_id, position, grade, facts_id=target.facts_id)
         if on_result:
             on_result(position, grade)
