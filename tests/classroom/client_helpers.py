@@ -43,7 +43,7 @@ def kurz(home: Path, *args: str, stdin: str | None = None, timeout: float = 120)
 
 
 def join(home: Path, server, name: str, *extra: str) -> CliRun:
-    result = kurz(home, "class", "join", server.address, "--code", server.code, "--name", name, *extra)
+    result = kurz(home, "class", "join", server.base, "--code", server.code, "--name", name, *extra)
     assert result.rc == 0, result.stdout + result.stderr
     return result
 
@@ -87,12 +87,6 @@ def wait_for(condition, timeout: float = 30, what: str = "condition"):
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class HoldingRelay:
@@ -153,68 +147,3 @@ class HoldingRelay:
             except OSError:
                 pass
 
-
-class ServerProcess:
-    """`python -m checkers class serve` on 127.0.0.1 (a fixed port, so a restart keeps the address;
-    the out dir keeps the class code and the certificate), as its own process group."""
-
-    def __init__(self, out_dir: Path, *, tls: bool = False, port: int | None = None, limits: str = ""):
-        self.out_dir, self.tls, self.port = out_dir, tls, port or free_port()
-        self.limits = limits
-        self.proc: subprocess.Popen | None = None
-        self.code = self.fingerprint = ""
-        self.output = ""
-
-    @property
-    def address(self) -> str:
-        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
-
-    def start(self) -> "ServerProcess":
-        import re
-
-        env = {**os.environ, "KURZ_TEACHER_PASSWORD": "ucitel-heslo-123", "PYTHONDONTWRITEBYTECODE": "1"}
-        if self.limits:
-            env["KURZ_CLASS_LIMITS"] = self.limits
-        args = [sys.executable, "-m", "checkers", "class", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                "--out", str(self.out_dir)] + (["--tls"] if self.tls else [])
-        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        lines = []
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
-        self.output = "".join(lines)
-        code = re.search(r"Kód třídy: ([A-Z]{4}-\d{4})", self.output)
-        if not code:
-            self.stop()
-            raise AssertionError(f"the class server did not start: {self.output}")
-        self.code = code.group(1)
-        pin = re.search(r"Otisk certifikátu: (SHA256:[0-9A-F:]+)", self.output)
-        self.fingerprint = pin.group(1) if pin else ""
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()  # never block the server on a pipe
-        wait_for(self._healthy, 30, "the class server's /api/health")
-        return self
-
-    def _healthy(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            except ProcessLookupError:
-                pass
-        self.proc = None

@@ -8,15 +8,13 @@ import stat
 
 import pytest
 
-from tests.classroom.client_helpers import ServerProcess, check, join, kurz, queued, status, stored
+from tests.classroom.client_helpers import check, join, kurz, queued, status, stored
 from tests.helpers.django_project import make_django_project
 
 
 @pytest.fixture
-def server(tmp_path):
-    running = ServerProcess(tmp_path / "server").start()
-    yield running
-    running.stop()
+def server(class_server):
+    return class_server
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +45,7 @@ def test_join_stores_a_private_token_that_is_never_printed(server, checkers_home
 
 def test_a_wrong_code_is_refused_in_czech_and_nothing_is_stored(server, checkers_home):
     wrong = "ZZZZ-0000" if server.code != "ZZZZ-0000" else "YYYY-0000"
-    result = kurz(checkers_home, "class", "join", server.address, "--code", wrong, "--name", "Jana Nováková")
+    result = kurz(checkers_home, "class", "join", server.base, "--code", wrong, "--name", "Jana Nováková")
     assert result.rc == 2
     assert "Kód třídy nesouhlasí" in result.stderr and "Traceback" not in result.stderr
     assert not (checkers_home / "class.json").exists()
@@ -65,16 +63,16 @@ def test_a_bad_or_dead_address_is_refused_in_czech(checkers_home, address, expec
 
 
 def test_join_asks_for_the_name_once_when_not_given(server, checkers_home):
-    result = kurz(checkers_home, "class", "join", server.address, "--code", server.code, stdin="Petr Svoboda\n")
+    result = kurz(checkers_home, "class", "join", server.base, "--code", server.code, stdin="Petr Svoboda\n")
     assert result.rc == 0, result.stderr
     assert "Vaše jméno" in result.stdout and "jako Petr Svoboda" in result.stdout
-    no_terminal = kurz(checkers_home.parent, "class", "join", server.address, "--code", server.code, stdin="")
+    no_terminal = kurz(checkers_home.parent, "class", "join", server.base, "--code", server.code, stdin="")
     assert no_terminal.rc == 2 and "--name" in no_terminal.stderr
 
 
 def test_joining_twice_is_refused_until_leave(server, checkers_home, project):
     join(checkers_home, server, "Jana Nováková")
-    again = kurz(checkers_home, "class", "join", server.address, "--code", server.code, "--name", "Jana Nováková")
+    again = kurz(checkers_home, "class", "join", server.base, "--code", server.code, "--name", "Jana Nováková")
     assert again.rc == 2 and "class leave" in again.stderr
     assert check(checkers_home, project, "step1").rc == 0
     left = kurz(checkers_home, "class", "leave")
@@ -94,16 +92,14 @@ def test_not_joined_changes_nothing(checkers_home, project):
 # --- TLS: the certificate's fingerprint is pinned at join ----------------------------------------
 
 @pytest.fixture
-def tls_server(tmp_path):
-    running = ServerProcess(tmp_path / "tls-server", tls=True).start()
-    yield running
-    running.stop()
+def tls_server(make_class_server, tmp_path):
+    return make_class_server(tmp_path / "tls-server", tls=True)
 
 
 def test_https_join_pins_the_given_fingerprint_and_refuses_another(tls_server, checkers_home, tmp_path):
     assert tls_server.fingerprint.startswith("SHA256:")
     other = "SHA256:" + ":".join(["AB"] * 32)
-    refused = kurz(checkers_home, "class", "join", tls_server.address, "--code", tls_server.code, "--name", "Jana",
+    refused = kurz(checkers_home, "class", "join", tls_server.base, "--code", tls_server.code, "--name", "Jana",
                    "--fingerprint", other)
     assert refused.rc == 2 and "ne ten zadaný v --fingerprint" in refused.stderr
     assert not (checkers_home / "class.json").exists()
@@ -112,7 +108,7 @@ def test_https_join_pins_the_given_fingerprint_and_refuses_another(tls_server, c
 
 
 def test_https_join_shows_the_fingerprint_and_needs_a_confirmation(tls_server, tmp_path):
-    base = ["class", "join", tls_server.address, "--code", tls_server.code, "--name", "Jana Nováková"]
+    base = ["class", "join", tls_server.base, "--code", tls_server.code, "--name", "Jana Nováková"]
     declined = kurz(tmp_path / "a", *base, stdin="n\n")
     assert declined.rc == 2 and tls_server.fingerprint in declined.stdout and "nebyl potvrzen" in declined.stderr
     no_terminal = kurz(tmp_path / "b", *base, stdin="")
@@ -123,12 +119,12 @@ def test_https_join_shows_the_fingerprint_and_needs_a_confirmation(tls_server, t
 
 
 def test_a_changed_certificate_is_refused_and_the_runs_wait_in_the_queue(tls_server, checkers_home, project,
-                                                                         tmp_path):
+                                                                         tmp_path, make_class_server):
     join(checkers_home, tls_server, "Jana Nováková", "--fingerprint", tls_server.fingerprint)
     assert check(checkers_home, project, "step1").rc == 0
     assert len(stored(tls_server.out_dir)) == 1
     tls_server.stop()
-    impostor = ServerProcess(tmp_path / "impostor", tls=True, port=tls_server.port).start()  # a new certificate
+    impostor = make_class_server(tmp_path / "impostor", tls=True, port=tls_server.port)  # a new certificate
     try:
         assert impostor.fingerprint != tls_server.fingerprint
         run = check(checkers_home, project, "step1")

@@ -4,7 +4,6 @@ real checker processes; a kill is kill -9 of the process group."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -13,17 +12,15 @@ import time
 
 import pytest
 
-from tests.classroom.client_helpers import (HoldingRelay, ServerProcess, check, join, kurz, kurz_env, queued, status,
+from tests.classroom.client_helpers import (HoldingRelay, check, join, kurz, kurz_env, queued, status,
                                             stored, wait_for)
 from tests.helpers.cli import REPO
 from tests.helpers.django_project import make_django_project
 
 
 @pytest.fixture
-def server(tmp_path):
-    running = ServerProcess(tmp_path / "server").start()
-    yield running
-    running.stop()
+def server(class_server):
+    return class_server
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +64,7 @@ def test_a_run_killed_after_the_server_stored_but_before_the_answer_loses_and_du
         server, checkers_home, project, tmp_path):
     relay = HoldingRelay(server.port)
     try:
-        relay_server = type("Relay", (), {"address": f"http://127.0.0.1:{relay.port}", "code": server.code})()
+        relay_server = type("Relay", (), {"base": f"http://127.0.0.1:{relay.port}", "code": server.code})()
         join(checkers_home, relay_server, "Jana Nováková")
         relay.passing.clear()  # the server stores, its answer is held back
         proc = subprocess.Popen([sys.executable, "-m", "checkers", "--target", "local", "--project", str(project),
