@@ -171,6 +171,7 @@ def flush(config, deadline: float) -> dict:
     result = {"sent": 0, "error": ""}
     if not pending():
         return result
+    _remove_stale_temporaries()
     if not _SENDING.acquire(timeout=max(0.0, deadline - time.monotonic())):
         return result
     try:
@@ -194,6 +195,17 @@ def flush(config, deadline: float) -> dict:
     if result["error"]:
         update_status(last_error=result["error"], last_error_at=now_iso())
     return result
+
+
+def _remove_stale_temporaries(age: float = 600) -> None:
+    """A process killed while writing leaves `.NAME.PID.tmp` behind (never a half queue file)."""
+    try:
+        for entry in os.scandir(queue_dir()):
+            if entry.name.startswith(".") and entry.name.endswith(".tmp") and \
+                    time.time() - entry.stat().st_mtime > age:
+                os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _send(connection, config, path: Path, result: dict) -> bool:
