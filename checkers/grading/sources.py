@@ -109,6 +109,8 @@ def add_submissions(book: Gradebook, candidates: Candidates, students: list[Rost
     for sid, uid, source, key, student_id, created, received, run_target, step, status, points, maximum in rows:
         if (run_target is not None and run_target in skip_targets) or uid in skip_uids:
             continue  # the run's own result, already a candidate
+        if source == IMPORTED and uid.startswith("run-"):
+            continue  # the gradebook's copy of an imported run's target: the document itself is stored too
         index = by_id.get(fold(student_id)) if student_id else None
         if index is None:
             index = by_name.get(key)
@@ -127,12 +129,10 @@ def _checks(book: Gradebook, pick: Pick) -> list[CheckRow]:
 
 def stored_excuses(book: Gradebook, entry: RosterEntry) -> dict[str, str]:
     """Excuses the teacher entered in the dashboard (table `excuses`, schema 2), by roster id or name."""
+    from checkers.grading.submissions import excuses
+
     keys = {k for k in (entry.student_id.strip(), name_key(entry.name), fold(entry.student_id)) if k}
-    try:
-        rows = book.db.execute("SELECT student_key, step, reason FROM excuses ORDER BY id").fetchall()
-    except Exception:  # noqa: BLE001  (a gradebook of schema 1 has no excuses table)
-        return {}
-    return {step: reason for key, step, reason in rows if key in keys or fold(key) in keys}
+    return {step: reason for key, step, reason in excuses(book.db) if key in keys or fold(key) in keys}
 
 
 def decide(book: Gradebook, result: ClassResult, candidates: Candidates, policy: Policy) -> ClassResult:
