@@ -58,6 +58,7 @@ class View:
     excused: dict[str, str] = field(default_factory=dict)
     mark: int | None = None
     percent: float | None = None
+    agreeing: list[str] = field(default_factory=list)  # other sources with the same verdict on every step
     late_verified: bool = False
     unverified_reason: str = ""  # why the teacher's own verification did not happen (unreachable…)
 
@@ -158,6 +159,10 @@ def decide(book: Gradebook, result: ClassResult, candidates: Candidates, policy:
                     view.disagreement.append((step, pick, other))
                     break
             view.late_verified |= pick.source == VERIFIED and not policy.on_time(pick.at)
+        used = {p.source for p in counted.values()}
+        view.agreeing = [s for s in PRIORITY if s not in used and any(step in on_time.get(s, {}) for step in counted)
+                         and all(on_time[s][step].row.status == pick.row.status
+                                 for step, pick in counted.items() if step in on_time.get(s, {}))]
         for source in PRIORITY:
             for step, pick in late.get(source, {}).items():
                 if step in column_steps and later(counted.get(step), pick):
@@ -315,6 +320,9 @@ def note(view: View, labels: dict[str, str], policy: Policy | None) -> str:
                      f"{STEP_STATUS_LABELS.get(counted.row.status, counted.row.status)} "
                      f"({SOURCE_LABELS[counted.source]}), ale {SOURCE_LABELS[other.source]} je "
                      f"{STEP_STATUS_LABELS.get(other.row.status, other.row.status)}.")
+    if view.agreeing and view.source:
+        parts.append(" a ".join(SOURCE_LABELS[s] for s in view.agreeing).capitalize()
+                     + " se s tím, co se počítá, shoduje.")
     if view.late and policy and policy.deadline:
         parts.append(f"Po termínu ({policy.deadline_text()}), nepočítá se: " + late_text(view.late, labels) + ".")
     if view.late_verified and policy and policy.deadline:
@@ -335,7 +343,7 @@ def view_document(view: View, policy: Policy | None) -> dict:
             "excused": [{"step": s, "reason": r} for s, r in view.excused.items()],
             "late": [pick_doc(p) for p in view.late],
             "disagreement": [{"step": s, "counted": pick_doc(c), "other": pick_doc(o)} for s, c, o in view.disagreement],
-            "verified_after_deadline": view.late_verified, "unverified_reason": view.unverified_reason}
+            "agreeing": view.agreeing, "verified_after_deadline": view.late_verified, "unverified_reason": view.unverified_reason}
 
 
 def policy_document(policy: Policy | None) -> dict | None:

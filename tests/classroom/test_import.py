@@ -269,3 +269,41 @@ def test_a_name_with_html_from_moodle_is_escaped_in_the_report(tmp_path):
     assert run.rc == 0, run.stderr
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_huge_zip_is_refused_before_it_is_read(tmp_path):
+    """600 MiB (sparse: no disk used) of padding before a valid archive: a zip reader accepts it."""
+    small = make_zip(tmp_path / "small.zip", {f"{folder('Jana Nováková', 101)}/x.json": submission()}).read_bytes()
+    with open(tmp_path / "huge.zip", "wb") as handle:
+        handle.seek(600 * 1024 * 1024)
+        handle.write(small)
+    assert zipfile.is_zipfile(tmp_path / "huge.zip")
+    run = grade_import(tmp_path, tmp_path / "huge.zip")
+    assert run.rc == 2 and "MiB" in run.stdout + run.stderr and not (tmp_path / "out").exists()
+
+
+def _patch_sizes(raw: bytes, size: int, local: bool) -> bytes:
+    """Rewrite the uncompressed size a zip declares: in the central directory, and in the local header."""
+    data = bytearray(raw)
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24:central + 28] = size.to_bytes(4, "little")
+    if local:
+        data[22:26] = size.to_bytes(4, "little")
+    return bytes(data)
+
+
+def test_a_zip_declaring_more_than_a_gigabyte_is_refused_whole(tmp_path):
+    raw = make_zip(tmp_path / "x.zip", {f"{folder('Jana Nováková', 101)}/x.json": submission()}).read_bytes()
+    (tmp_path / "declared.zip").write_bytes(_patch_sizes(raw, 0xFFFF_FFF0, local=True))
+    run = grade_import(tmp_path, tmp_path / "declared.zip")
+    assert run.rc == 2 and "by se rozbalil" in run.stdout + run.stderr and not (tmp_path / "out").exists()
+
+
+def test_a_member_lying_about_its_size_is_refused_not_inflated(tmp_path):
+    bomb = b"{" + b" " * (9 * 1024 * 1024) + b"}"
+    raw = make_zip(tmp_path / "x.zip", {f"{folder('Petr Svoboda', 102)}/bomba.json": bomb}).read_bytes()
+    (tmp_path / "lying.zip").write_bytes(_patch_sizes(raw, 1000, local=True))  # says 1000 bytes, inflates to 9 MiB
+    run = grade_import(tmp_path, tmp_path / "lying.zip")
+    assert run.rc == 2 and "Traceback" not in run.stderr
+    [(name, reason)] = refused(run).items()
+    assert name.endswith("bomba.json") and ("nejde rozbalit" in reason or "příliš velký" in reason)

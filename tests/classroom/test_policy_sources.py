@@ -94,6 +94,17 @@ def test_verified_wins_over_the_students_report_and_the_disagreement_is_shown(ex
     assert "Nesouhlasí Krok 1" in jana["note"] and "nahlášeno checkerem studenta je nesplněno" in jana["note"]
 
 
+def test_a_report_that_agrees_with_the_verified_result_is_named_as_agreeing(tmp_path):
+    out = tmp_path / "vysledky"
+    graded_class(out, reports=False)
+    book = Gradebook(gradebook_path(out))
+    report(book, JANA, "vm-solved", "2026-12-18T09:00:00Z", "f" * 32)
+    book.close()
+    jana = {s["name"]: s for s in regrade(tmp_path, out).json["students"]}["Jana Nováková"]
+    assert jana["source"] == "verified" and jana["disagreement"] == [] and jana["agreeing"] == ["reported"]
+    assert "Nahlášeno checkerem studenta se s tím, co se počítá, shoduje." in jana["note"]
+
+
 def test_a_student_the_teacher_could_not_reach_is_counted_from_the_report_before_the_deadline(exported):
     _, students, _ = exported
     petr = students["Petr Svoboda"]
