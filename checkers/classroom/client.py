@@ -1,9 +1,6 @@
-"""The student's side of the class server: the joined class (class.json), and HTTP to the server.
+"""HTTP from the student's checker to the class server, and the addresses and fingerprints it accepts.
 
-class.json (state_dir(), mode 0600) holds the address, the per-student token, the name, the course
-title and, for an https address, the pinned SHA-256 fingerprint of the server's certificate. The
-token is a password: it is never printed, never put in a message or a log, and only sent in the
-Authorization header of a request to the pinned server.
+The token (config.py) is only ever sent in the Authorization header of a request to the pinned server.
 
 An https address is not checked against certificate authorities (a teacher's laptop has a
 self-signed certificate); the certificate's fingerprint is pinned at `join` instead, and every later
@@ -18,76 +15,15 @@ import gzip
 import hashlib
 import http.client
 import json
-import os
 import re
 import ssl
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from checkers.errors import CheckerError
-from checkers.paths import state_dir
 
-CONFIG_FILE = "class.json"
-CONFIG_SCHEMA = 1
 USER_AGENT = "kurz-client/1"
 MAX_RESPONSE = 64 * 1024  # our server answers with a few bytes of JSON; never read more
-
-
-@dataclass
-class ClassConfig:
-    address: str  # scheme://host:port, without a path
-    token: str
-    student_id: object
-    name: str
-    course: str = ""
-    fingerprint: str | None = None  # "SHA256:AB:CD:…" for https, None for http
-    joined_at: str = ""
-
-    def public(self) -> dict:
-        """Everything but the token (for `class status --json`)."""
-        data = asdict(self)
-        data.pop("token")
-        return data
-
-
-def config_path() -> Path:
-    return state_dir() / CONFIG_FILE
-
-
-def load_config() -> ClassConfig | None:
-    """The joined class, or None when not joined (or class.json is unreadable: then we behave as not
-    joined, and `class status` says why)."""
-    try:
-        data = json.loads(config_path().read_text(encoding="utf-8"))
-        fields = {k: data[k] for k in ClassConfig.__dataclass_fields__ if k in data}
-        config = ClassConfig(**fields)
-    except (OSError, ValueError, TypeError):
-        return None
-    if not (isinstance(config.address, str) and isinstance(config.token, str) and config.token):
-        return None
-    return config
-
-
-def save_config(config: ClassConfig) -> Path:
-    """Written atomically and created 0600 (never readable by others, not even for an instant)."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = {"schema": CONFIG_SCHEMA, **asdict(config)}
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # also when the tmp file existed with other bits
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    return path
 
 
 # --- addresses and fingerprints ------------------------------------------------------------------

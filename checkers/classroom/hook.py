@@ -23,8 +23,7 @@ _digest_cache: dict[str, str] = {}
 
 
 def joined() -> bool:
-    """class.json exists (client.CONFIG_FILE; client is imported only when joined, so a run that is not
-    joined loads no ssl/http module at all)."""
+    """class.json exists (config.CONFIG_FILE, spelled here so that a run not joined imports nothing more)."""
     return (state_dir() / "class.json").exists()
 
 
@@ -87,10 +86,11 @@ def digest(course) -> str:
 
 
 def submit_in_background(course, command: str, target: str, facts: dict, verdicts: dict) -> list[str]:
-    from checkers.classroom import client, outbox
+    from checkers.classroom import outbox
+    from checkers.classroom.config import load_config
     from checkers.classroom.protocol import validate
 
-    config = client.load_config()
+    config = load_config()
     if config is None:
         return ["Soubor s připojením ke třídě (class.json) nejde přečíst; výsledek se vyučujícímu neodešle. "
                 "Připojte se znovu: `./kurz class leave` a `./kurz class join …`."]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from checkers.classroom import client, outbox
-from checkers.classroom.client import ClassConfig, Connection, FingerprintChanged
+from checkers.classroom import client, config as class_config, outbox
+from checkers.classroom.client import Connection, FingerprintChanged
+from checkers.classroom.config import ClassConfig
 from checkers.errors import CheckerError
 from checkers.progress import now_iso
 
@@ -17,7 +18,7 @@ def join(address_text: str, code: str, name: str | None, fingerprint: str | None
          say: Callable[[str], None]) -> ClassConfig:
     from checkers.classroom.protocol import ProtocolError, clean_name
 
-    existing = client.load_config()
+    existing = class_config.load_config()
     if existing is not None:
         raise CheckerError(f"Už jste připojeni ke třídě na {existing.address} (jako {existing.name}).",
                            "Chcete-li se připojit jinam, nejdřív napište `./kurz class leave`.")
@@ -64,11 +65,11 @@ def join(address_text: str, code: str, name: str | None, fingerprint: str | None
                              name=str(reply.data.get("name") or name), course=str(health.data.get("course") or ""),
                              fingerprint=pinned, joined_at=now_iso())
         try:
-            client.save_config(config)
+            class_config.save_config(config)
         except OSError as exc:
             from checkers.progress import storage_problem
 
-            raise CheckerError(f"{storage_problem(exc, client.config_path().parent)} Připojení ke třídě se neuložilo.",
+            raise CheckerError(f"{storage_problem(exc, class_config.config_path().parent)} Připojení ke třídě se neuložilo.",
                                "Uvolněte místo nebo opravte práva a připojte se znovu; vyučující vás musí "
                                "v přehledu třídy uvolnit.") from None
         return config
@@ -103,19 +104,19 @@ def _ask(ask: Ask, question: str) -> str:
 def leave(send_first: float = 5.0) -> tuple[ClassConfig | None, int, int]:
     """Try to send what is queued (for `send_first` seconds), then forget the class and the queue.
     Returns (the class left or None, sent now, unsent dropped)."""
-    config = client.load_config()
+    config = class_config.load_config()
     sent = 0
     if config is not None and outbox.pending():
         sent = outbox.flush(config, time.monotonic() + send_first)["sent"]
     dropped = outbox.clear()
     try:
-        client.config_path().unlink()
+        class_config.config_path().unlink()
     except FileNotFoundError:
         pass
     except OSError as exc:
         from checkers.progress import storage_problem
 
-        raise CheckerError(f"{storage_problem(exc, client.config_path())} Odpojení se nepovedlo.",
+        raise CheckerError(f"{storage_problem(exc, class_config.config_path())} Odpojení se nepovedlo.",
                            "Opravte práva nebo místo na disku a zkuste to znovu.") from None
     return config, sent, dropped
 
@@ -123,10 +124,10 @@ def leave(send_first: float = 5.0) -> tuple[ClassConfig | None, int, int]:
 def status(send: bool, send_budget: float = 30.0) -> dict:
     """The state of the connection and the queue; with `send`, first send the queue (at most
     `send_budget` seconds). No token in it."""
-    config = client.load_config()
+    config = class_config.load_config()
     report: dict = {"joined": config is not None, "config_unreadable": False}
     if config is None:
-        report["config_unreadable"] = client.config_path().exists()
+        report["config_unreadable"] = class_config.config_path().exists()
     else:
         report["class"] = config.public()
     if send and config is not None:

@@ -22,7 +22,8 @@ FILE_PREFIX = "kurz-odevzdani"
 
 def run_submit(course, args, report) -> int:
     from checkers import session
-    from checkers.classroom import client, hook
+    from checkers.classroom import hook
+    from checkers.classroom.config import load_config
     from checkers.cli import extra_args, gather_facts, require_project, writable_file
     from checkers.report import json_report
 
@@ -30,7 +31,7 @@ def run_submit(course, args, report) -> int:
     if args.facts:
         raise CheckerError("`submit` zkoumá váš stroj; uložená fakta (--facts) odevzdat nejde.",
                            "Spusťte `./kurz submit` bez --facts.")
-    config = client.load_config()
+    config = load_config()
     out = output_path(args.out, config.name if config else None)
     writable_file(out, "--out")
     facts, target = gather_facts(course, args, report)
