@@ -10,7 +10,7 @@ import argparse
 
 from checkers.errors import CheckerError, ExitCode
 
-USAGE = "./kurz class join ADRESA --code KÓD | status [--send] | leave | serve …"
+USAGE = "./kurz class join ADRESA --code KÓD | status [--send] | leave | serve … | export …"
 HELP = """Třída: vaše kontroly se odesílají vyučujícímu.
 
   class join ADRESA --code KÓD [--name "Jméno Příjmení"] [--fingerprint SHA256:…]
@@ -20,6 +20,8 @@ HELP = """Třída: vaše kontroly se odesílají vyučujícímu.
                       odeslalo a co se nepovedlo; --send nejdřív frontu odešle
   class leave         odešle, co čeká, a odpojí se od třídy
   class serve …       (učitel) spustí server třídy
+  class export [--out ADRESÁŘ] [--roster SOUPISKA] [--policy PRAVIDLA]
+                      (učitel) zapíše výsledky třídy do grades.csv, moodle.csv, grades.json a report.html
 """
 
 
@@ -37,6 +39,10 @@ def class_command(argv: list[str]) -> int:
         from checkers.classroom.server import serve_command
 
         return int(serve_command(argv[1:]))
+    if sub == "export":
+        from checkers.grading.class_export import export_command
+
+        return int(export_command(argv[1:]))
     if sub not in ("join", "status", "leave"):
         raise CheckerError(f"Neznámý příkaz „class {sub}“.", f"Použití: {USAGE}")
     parser = _parser(sub, translate_argparse)
@@ -82,7 +88,7 @@ def run_leave(report) -> int:
     from checkers.classroom import membership
     from checkers.texts import plural, plural_form
 
-    config, sent, dropped = membership.leave()
+    config, sent, dropped, freed = membership.leave()
     if config is None and not dropped:
         report.note("Nejste připojeni k žádné třídě.")
         return int(ExitCode.OK)
@@ -93,6 +99,9 @@ def run_leave(report) -> int:
                        f"zahodil jsem {plural_form(dropped, 'ho', 'je', 'je')}. Výsledky máte dál u sebe (`./kurz status`).")
     where = f" na {config.address}" if config else ""
     report.note(f"Odpojeno od třídy{where}. Kontroly se už nikam neodesílají.")
+    if config is not None and not freed:
+        report.note("Server o odpojení neví (neodpověděl): chcete-li se pod stejným jménem připojit znovu, "
+                    "musí vás vyučující na nástěnce uvolnit.")
     return int(ExitCode.OK)
 
 

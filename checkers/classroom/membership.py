@@ -82,7 +82,7 @@ def join_refusal(reply, name: str) -> tuple[str, str]:
         return ("Kód třídy nesouhlasí.", "Opište kód přesně tak, jak ho ukazuje vyučující (např. ABCD-1234).")
     if reply.status == 409:
         return (detail or f"Student „{name}“ už je ve třídě připojený (možná z jiného počítače).",
-                "Požádejte vyučujícího, aby vaše připojení v přehledu třídy uvolnil, a připojte se znovu.")
+                "Až vás vyučující na nástěnce uvolní, napište `./kurz class join …` znovu.")
     if reply.status == 404:
         return (detail or f"Jméno „{name}“ není na soupisce třídy.",
                 "Napište jméno přesně tak, jak ho vede vyučující (diakritika a velikost písmen nevadí).")
@@ -101,13 +101,16 @@ def _ask(ask: Ask, question: str) -> str:
                            "Zadejte odpověď parametrem (--name \"…\", --fingerprint SHA256:…).") from None
 
 
-def leave(send_first: float = 5.0) -> tuple[ClassConfig | None, int, int]:
-    """Try to send what is queued (for `send_first` seconds), then forget the class and the queue.
-    Returns (the class left or None, sent now, unsent dropped)."""
+def leave(send_first: float = 5.0) -> tuple[ClassConfig | None, int, int, bool]:
+    """Try to send what is queued (for `send_first` seconds), tell the server (it frees the name for a
+    new join), then forget the class and the queue. Returns (the class left or None, sent now, unsent
+    dropped, whether the server freed the name)."""
     config = class_config.load_config()
-    sent = 0
+    sent, freed = 0, False
     if config is not None and outbox.pending():
         sent = outbox.flush(config, time.monotonic() + send_first)["sent"]
+    if config is not None:
+        freed = tell_server_we_leave(config)
     dropped = outbox.clear()
     try:
         class_config.config_path().unlink()
@@ -118,7 +121,19 @@ def leave(send_first: float = 5.0) -> tuple[ClassConfig | None, int, int]:
 
         raise CheckerError(f"{storage_problem(exc, class_config.config_path())} Odpojení se nepovedlo.",
                            "Opravte práva nebo místo na disku a zkuste to znovu.") from None
-    return config, sent, dropped
+    return config, sent, dropped, freed
+
+
+def tell_server_we_leave(config: ClassConfig) -> bool:
+    """Best effort: an unreachable server, or one without /api/leave, only means the teacher frees
+    the name on the dashboard."""
+    connection = Connection(config.address, config.fingerprint, timeout=3.0)
+    try:
+        return connection.request("POST", "/api/leave", {}, token=config.token).status in (200, 204)
+    except CheckerError:
+        return False
+    finally:
+        connection.close()
 
 
 def status(send: bool, send_budget: float = 30.0) -> dict:

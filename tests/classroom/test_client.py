@@ -141,3 +141,10 @@ def test_a_changed_certificate_is_refused_and_the_runs_wait_in_the_queue(tls_ser
     report = status(checkers_home, "--send")
     assert report["queued"] == 0 and report["last_error"] == ""
     assert [s["sequence"] for s in stored(tls_server.out_dir)] == [1, 2]
+
+
+def test_leave_frees_the_name_for_a_new_join(server, checkers_home, tmp_path):
+    join(checkers_home, server, "Jana Nováková")
+    left = kurz(checkers_home, "class", "leave")
+    assert left.rc == 0 and "musí vás vyučující" not in left.stdout, left.stdout
+    join(tmp_path / "novy-pocitac", server, "Jana Nováková")  # e.g. a new laptop: the same name again
