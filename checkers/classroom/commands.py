@@ -100,7 +100,7 @@ def run_leave(report) -> int:
     where = f" na {config.address}" if config else ""
     report.note(f"Odpojeno od třídy{where}. Kontroly se už nikam neodesílají.")
     if config is not None and not freed:
-        report.note("Server o odpojení neví (neodpověděl): chcete-li se pod stejným jménem připojit znovu, "
+        report.note("Server o odpojení neví: chcete-li se pod stejným jménem připojit znovu, "
                     "musí vás vyučující na nástěnce uvolnit.")
     return int(ExitCode.OK)
 

@@ -11,6 +11,7 @@ student's run: every problem becomes a Czech warning shown after the results.
 from __future__ import annotations
 
 import atexit
+import sys
 import threading
 import time
 
@@ -19,6 +20,7 @@ from checkers.paths import state_dir
 EXIT_WAIT = 1.0  # seconds the process may wait at exit for a send in flight
 SEND_BUDGET = 30.0  # a background round gives up after this (the thread dies with the process anyway)
 _threads: list[threading.Thread] = []
+_alarms: list[str] = []  # errors the student must see even though the send ran in the background
 _digest_cache: dict[str, str] = {}
 
 
@@ -114,7 +116,13 @@ def start_sender(config) -> threading.Thread:
     from checkers.classroom import outbox
 
     deadline = time.monotonic() + SEND_BUDGET
-    thread = threading.Thread(target=outbox.flush, args=(config, deadline), name="kurz-class-send", daemon=True)
+
+    def send() -> None:
+        result = outbox.flush(config, deadline)
+        if result.get("fingerprint_changed"):  # a possible impostor: said at exit, not only in `class status`
+            _alarms.append(result["error"])
+
+    thread = threading.Thread(target=send, name="kurz-class-send", daemon=True)
     thread.start()
     if not _threads:
         atexit.register(_wait_at_exit)
@@ -128,3 +136,9 @@ def _wait_at_exit() -> None:
     end = time.monotonic() + EXIT_WAIT
     for thread in _threads:
         thread.join(max(0.0, end - time.monotonic()))
+    for alarm in dict.fromkeys(_alarms):
+        try:
+            sys.stderr.write(f"Pozor: {alarm}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass

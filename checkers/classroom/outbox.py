@@ -153,11 +153,10 @@ def clear() -> int:
             path.unlink()
         except OSError:
             pass
-    for extra in (".status.json", ".sequence"):
-        try:
-            (queue_dir() / extra).unlink()
-        except OSError:
-            pass
+    try:  # the sequence counter stays: a later join on this computer keeps counting upwards
+        (queue_dir() / ".status.json").unlink()
+    except OSError:
+        pass
     return len(files)
 
 
@@ -186,6 +185,7 @@ def flush(config, deadline: float) -> dict:
                         break
             except (FingerprintChanged, ServerUnreachable) as exc:
                 result["error"] = exc.message
+                result["fingerprint_changed"] = isinstance(exc, FingerprintChanged)
             finally:
                 connection.close()
     except (Timeout, OSError):

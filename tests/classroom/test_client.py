@@ -128,7 +128,8 @@ def test_a_changed_certificate_is_refused_and_the_runs_wait_in_the_queue(tls_ser
     try:
         assert impostor.fingerprint != tls_server.fingerprint
         run = check(checkers_home, project, "step1")
-        assert run.rc == 0, run.stdout + run.stderr  # the student's run is unaffected
+        assert run.rc == 0, run.stdout + run.stderr  # the student's run is unaffected…
+        assert "jiným certifikátem" in run.stderr  # …but told at its end
         report = status(checkers_home, "--send")
         assert report["queued"] == 1
         assert "jiným certifikátem" in report["last_error"] and "Nic jsem mu neposlal" in report["last_error"]
