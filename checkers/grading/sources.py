@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -75,11 +76,17 @@ def source_of_run(book: Gradebook, run: RunInfo) -> str:
     return IMPORTED if import_settings(book, run) else VERIFIED
 
 
+@lru_cache(maxsize=1 << 16)
+def moment(at: str | None) -> datetime:
+    """A result's time, parsed once (a submission's steps share it; a class has many thousands)."""
+    return parse_time(at) or EPOCH
+
+
 def later(a: Pick | None, b: Pick) -> bool:
     """Whether b is newer than a (by the time its facts were gathered, then by storage order)."""
     if a is None:
         return True
-    return (parse_time(b.at) or EPOCH, b.submission or 0) > (parse_time(a.at) or EPOCH, a.submission or 0)
+    return (moment(b.at), b.submission or 0) > (moment(a.at), a.submission or 0)
 
 
 class Candidates:
@@ -91,7 +98,9 @@ class Candidates:
         self.late: dict[int, dict[str, dict[str, Pick]]] = {}
 
     def add(self, student: int, pick: Pick) -> None:
-        timely = pick.source == VERIFIED or self.policy.on_time(pick.at)
+        deadline = self.policy.deadline
+        timely = pick.source == VERIFIED or deadline is None or (pick.at is not None and moment(pick.at) != EPOCH
+                                                                 and moment(pick.at) <= deadline)
         table = (self.on_time if timely else self.late).setdefault(student, {}).setdefault(pick.source, {})
         if later(table.get(pick.row.step), pick):
             table[pick.row.step] = pick
