@@ -20,7 +20,7 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from checkers.errors import CheckerError
+from checkers.errors import CheckerError, hide_url_passwords
 
 USER_AGENT = "kurz-client/1"
 MAX_RESPONSE = 64 * 1024  # our server answers with a few bytes of JSON; never read more
@@ -41,7 +41,7 @@ def normalize_address(text: str) -> str:
            or parts.username or parts.password or parts.query or parts.fragment or parts.path not in ("", "/")
            or any(c.isspace() for c in raw))
     if bad:
-        shown = raw if len(raw) <= 80 else raw[:79] + "…"
+        shown = hide_url_passwords(raw if len(raw) <= 80 else raw[:79] + "…")
         raise CheckerError(f"„{shown}“ není adresa serveru třídy.",
                            "Opište adresu, kterou ukazuje vyučující, např. `http://192.168.1.10:8765`.")
     host = parts.hostname

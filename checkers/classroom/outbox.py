@@ -108,7 +108,7 @@ def enqueue(document: dict) -> Path:
     """Give the document the next sequence and store it; raises OSError (full or read-only disk)."""
     directory = queue_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    with _lock(".lock", 30):
+    with _lock(".lock", 5):
         counter = directory / ".sequence"
         try:
             last = int(counter.read_text().strip() or 0)
