@@ -201,3 +201,28 @@ def test_the_class_servers_export_counts_every_source(tmp_path):
     assert students["Jana Nováková"]["source"] == "verified" and students["Jana Nováková"]["points"] == 20
     assert students["Petr Svoboda"]["source"] == "reported" and students["Petr Svoboda"]["points"] == 23
     assert students["Eva Dvořáková"]["state"] == "pending" and students["Eva Dvořáková"]["late"]
+
+
+def test_class_export_writes_the_class_servers_results_with_the_policy(tmp_path):
+    out = tmp_path / "hodnoceni"
+    graded_class(out)
+    (tmp_path / "pravidla.toml").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "soupiska.csv").write_text("name,id,target,identity\nJana Nováková,jana@skola.cz,local,\n"
+                                           "Petr Svoboda,petr@skola.cz,local,\nEva Dvořáková,eva@skola.cz,local,\n",
+                                           encoding="utf-8")
+    run = run_cli("class", "export", "--out", str(out), "--roster", str(tmp_path / "soupiska.csv"), "--policy",
+                  str(tmp_path / "pravidla.toml"), "--json", home=tmp_path / "home", timeout=300)
+    assert run.rc == 0, run.stdout + run.stderr
+    students = {s["name"]: s for s in run.json["students"]}
+    assert students["Petr Svoboda"]["source"] == "reported" and students["Petr Svoboda"]["mark"] == 1
+    assert students["Jana Nováková"]["steps"]["step11"]["status"] == "excused"
+    assert {p.name for p in out.iterdir()} >= {"grades.csv", "moodle.csv", "grades.json", "report.html"}
+
+
+def test_class_export_refuses_a_folder_without_a_gradebook_and_a_bad_policy(tmp_path):
+    run = run_cli("class", "export", "--out", str(tmp_path / "nic"), home=tmp_path / "home", timeout=120)
+    assert run.rc == 2 and "není databáze hodnocení" in run.stderr
+    (tmp_path / "bad.toml").write_text("[marks]\n1 = 50\n", encoding="utf-8")
+    run = run_cli("class", "export", "--out", str(tmp_path), "--policy", str(tmp_path / "bad.toml"),
+                  home=tmp_path / "home", timeout=120)
+    assert run.rc == 2 and "chybí hranice pro známky 2, 3, 4" in run.stderr
