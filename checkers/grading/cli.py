@@ -59,6 +59,16 @@ def _policy(course: Course, args: argparse.Namespace):
     return load_policy(args.policy, course) if getattr(args, "policy", None) else None
 
 
+def policy_warnings(console, policy, result) -> None:
+    """An excuse naming nobody in the class is most likely a typo: said, never silently ignored."""
+    if policy is None:
+        return
+    for student in policy.unmatched([(t.entry.name, t.entry.student_id) for t in result.targets]):
+        console.print(f"[yellow]Pozor:[/yellow] omluva v {escape(display_text(policy.source))} pro "
+                      f"„{escape(display_text(student))}“ nepatří nikomu ze třídy (překlep?).",
+                      soft_wrap=not console.is_terminal)
+
+
 def _extra(args: argparse.Namespace, allowed: int) -> None:
     if len(args.args) > allowed:
         raise CheckerError(f"Nečekaný argument „{display_text(args.args[allowed])}“.",
@@ -139,6 +149,7 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
     book.close()
     if args.json:
         print(json.dumps(exports.grades_document(result), ensure_ascii=False, indent=1))
+    policy_warnings(console, policy, result)
     _summary(console, result, written, time.monotonic() - started, out_dir)
     if interrupted:
         console.print(f"[yellow]Hodnocení přerušeno (Ctrl-C).[/yellow] Uloženo je všech "
@@ -216,6 +227,7 @@ def regrade(course: Course, args: argparse.Namespace, report) -> int:
             console.print(f"  {shown_name(target)}: {old.points} → {target.points} b.", soft_wrap=not console.is_terminal)
     if not changed:
         console.print("  Žádnému studentovi se počet bodů nezměnil.")
+    policy_warnings(console, policy, result)
     _summary(console, result, written, None, out_dir)
     return int(ExitCode.OK)
 

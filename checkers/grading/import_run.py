@@ -100,6 +100,9 @@ def run_import(course: Course, args: argparse.Namespace, report, policy: Policy 
                               "files": [s.path for items in files.values() for s in items],
                               "refused": [{"file": f, "reason": r} for f, r in reading.refused]}
         print(json.dumps(document, ensure_ascii=False, indent=1))
+    from checkers.grading.cli import policy_warnings
+
+    policy_warnings(console, policy, result)
     _summary(console, sum(len(v) for v in files.values()), reading, result, run_id, written, out_dir)
     return int(ExitCode.CANNOT_CHECK if reading.refused else ExitCode.OK)
 

@@ -143,6 +143,14 @@ def test_excused_step_is_omluveno_with_its_reason_never_a_zero_and_leaves_the_ma
     assert "omluveno" in html and "nemocná 3.–10. 12." in html and 'id="pravidla"' in html
 
 
+def test_an_excuse_for_somebody_not_in_the_class_is_pointed_out(tmp_path):
+    out = tmp_path / "vysledky"
+    graded_class(out, reports=False)
+    run = regrade(tmp_path, out, POLICY + '[[excused]]\nstudent = "Jana Novakova2"\nstep = 3\nreason = "x"\n')
+    assert "omluva v" in run.stderr and "„Jana Novakova2“ nepatří nikomu ze třídy" in run.stderr
+    assert "Jana Nováková“ nepatří" not in run.stderr
+
+
 def test_a_dashboard_excuse_in_the_gradebook_counts_like_one_in_the_policy_file(tmp_path):
     out = tmp_path / "vysledky"
     graded_class(out)
