@@ -98,7 +98,7 @@ def _grid_context(request: Request, projector: bool) -> dict:
     stats = views.step_stats(db, course, rows)
     return {"rows": rows, "steps": views.step_columns(course), "stats": stats, "chart": views.chart(stats, len(rows)),
             "code": state.config.code, "stuck_ms": int(state.config.stuck_minutes * 60_000),
-            "stuck_minutes": state.config.stuck_minutes, "projector": projector,
+            "stuck_limit": views.duration(state.config.stuck_minutes * 60), "projector": projector,
             "names": not projector or request.query_params.get("names") == "1",
             "join_hint": f"./kurz class join {request.base_url}".rstrip("/") + f" --code {state.config.code}"}
 
@@ -206,6 +206,8 @@ async def lifespan(app):
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await run_in_threadpool(app.state.cls.store.close)
+        if app.state.cls.pool is not None:
+            app.state.cls.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def routes() -> list:

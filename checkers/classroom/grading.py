@@ -3,6 +3,10 @@
 The student's verdicts are never trusted for points: `grade_facts` (the same engine as `grade` and
 `regrade`) evaluates the facts. The same facts (same SHA-256) graded again give the same result, so
 results are cached per facts digest: a student re-running an unchanged machine costs a lookup.
+
+Decoding, masking and grading are CPU work: the server runs them in worker processes
+(`prepare_and_grade`, a process pool forked at start), so the event loop and the writer keep a
+core of their own and a class's submissions are graded on both cores at once.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from checkers.classroom import protocol
 from checkers.course import Course
 from checkers.grading.model import CheckRow, RosterEntry, StepRow
 from checkers.grading.runner import grade_facts
@@ -74,3 +79,31 @@ def doctor_cause(facts: dict) -> str:
     except (KeyError, TypeError, ValueError, AttributeError):
         return ""  # facts too incomplete for doctor: no cause rather than a wrong one
     return f"{diagnosis.title} – {diagnosis.fix}".strip(" –")[:600]
+
+
+_worker: Grader | None = None  # one per worker process (its own cache)
+
+
+def init_worker() -> None:
+    global _worker
+    from checkers.course import load_course
+
+    _worker = Grader(load_course())
+
+
+def prepare_and_grade(raw: bytes, content_encoding: str) -> tuple[dict, Graded]:
+    """A request body → (the masked submission without its facts, the server's grading of them).
+    The facts travel back once, as the canonical JSON inside Graded. ProtocolError when refused."""
+    if _worker is None:
+        init_worker()
+    doc = protocol.prepare(raw, content_encoding)
+    graded = _worker.grade(doc["facts"])
+    doc["facts"] = None
+    return doc, graded
+
+
+def warm_up() -> bool:
+    """Run in each worker at start (imports, course loaded) so the first student waits for nothing."""
+    if _worker is None:
+        init_worker()
+    return True

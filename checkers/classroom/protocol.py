@@ -53,6 +53,9 @@ class ProtocolError(ValueError):
         self.reason = reason
         self.status = status
 
+    def __reduce__(self):  # crosses the process boundary of the server's grading workers intact
+        return ProtocolError, (self.reason, self.status)
+
 
 # ----------------------------------------------------------------------------------- building
 def new_id() -> str:
@@ -74,25 +77,28 @@ def build_submission(*, sequence: int, command: str, target: str, facts: dict, v
         "target": str(target), "facts": facts, "verdicts": verdicts})
 
 
-def mask_document(value):
+def mask_document(value, max_depth: int | None = None):
     """Secret-looking assignments (SECRET_KEY = '…', PASSWORD: "…") and passwords in URLs masked,
-    anywhere in the document: the probe's own patterns (checkers.probe.main), a second net after it."""
+    anywhere in the document: the probe's own patterns (checkers.probe.main), a second net after it.
+    With `max_depth`, a deeper document is refused (ProtocolError) in the same walk."""
     from checkers.probe.main import SECRET_ASSIGNMENT, URL_PASSWORD
 
-    return _mask(value, SECRET_ASSIGNMENT, URL_PASSWORD)
+    return _mask(value, SECRET_ASSIGNMENT, URL_PASSWORD, max_depth if max_depth is not None else 10**6)
 
 
-def _mask(value, assignment, url_password):
+def _mask(value, assignment, url_password, depth):
     if isinstance(value, str):
         if ("=" in value or ":" in value) and assignment.search(value):
             value = assignment.sub(lambda m: m.group("name") + m.group("q") + MASK + m.group("q"), value)
         if "://" in value and "@" in value:
             value = url_password.sub(lambda m: m.group("head") + MASK + "@", value)
         return value
+    if isinstance(value, (list, dict)) and depth <= 0:
+        raise ProtocolError("Dokument je příliš hluboce zanořený.")
     if isinstance(value, list):
-        return [_mask(item, assignment, url_password) for item in value]
+        return [_mask(item, assignment, url_password, depth - 1) for item in value]
     if isinstance(value, dict):
-        return {key: _mask(item, assignment, url_password) for key, item in value.items()}
+        return {key: _mask(item, assignment, url_password, depth - 1) for key, item in value.items()}
     return value
 
 
@@ -145,9 +151,17 @@ def validate(doc) -> tuple[bool, str]:
     """(True, "") for a submission the server stores, else (False, Czech reason)."""
     try:
         normalize(doc)
+        if _depth(doc) > MAX_DEPTH:
+            raise ProtocolError("Dokument je příliš hluboce zanořený.")
     except ProtocolError as exc:
         return False, exc.reason
     return True, ""
+
+
+def prepare(raw: bytes, content_encoding: str = "") -> dict:
+    """What the server stores from a request body: decoded, checked, masked (one walk also bounds
+    the depth). ProtocolError (400/413/415) with a Czech reason otherwise."""
+    return mask_document(normalize(decode_body(raw, content_encoding)), MAX_DEPTH)
 
 
 def normalize(doc) -> dict:
@@ -180,8 +194,6 @@ def normalize(doc) -> dict:
     for key in ("facts", "verdicts"):
         if not isinstance(doc.get(key), dict):
             raise ProtocolError(f"Pole \"{key}\" musí být objekt JSON.")
-        if _depth(doc[key]) > MAX_DEPTH:
-            raise ProtocolError(f"Pole \"{key}\" je příliš hluboce zanořené.")
     return {"kind": KIND, "schema": SCHEMA, "id": submission_id, "sequence": sequence, "created_at": created_at,
             "command": command, "checker": {"version": version, "checks_digest": digest}, "target": target,
             "facts": doc["facts"], "verdicts": doc["verdicts"]}

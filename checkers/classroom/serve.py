@@ -187,5 +187,6 @@ def _run(app, sock: socket.socket, cert, key) -> None:
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, proxy_headers=False,
                             ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None,
-                            timeout_graceful_shutdown=2, limit_concurrency=2000, backlog=512)
+                            timeout_graceful_shutdown=2, limit_concurrency=2000, backlog=512,
+                            timeout_keep_alive=30)  # a student's `watch` sends every few seconds: keep its connection
     uvicorn.Server(config).run(sockets=[sock])

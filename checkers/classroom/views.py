@@ -77,12 +77,14 @@ def step_columns(course: Course) -> list[dict]:
 
 def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -> list[Row]:
     """Every student who ever joined (the newest row per name), or only `student`."""
-    query = (f"SELECT {STUDENT_COLUMNS} FROM class_students WHERE id IN"
-             " (SELECT max(id) FROM class_students GROUP BY name_key) ORDER BY id")
-    rows = db.execute(query).fetchall()
-    numbers = {r[0]: index + 1 for index, r in enumerate(rows)}
-    if student is not None:
-        rows = [r for r in rows if r[0] == student]
+    newest = "SELECT max(id) AS id FROM class_students GROUP BY name_key"
+    if student is None:
+        rows = db.execute(f"SELECT {STUDENT_COLUMNS} FROM class_students WHERE id IN ({newest}) ORDER BY id").fetchall()
+        numbers = {r[0]: index + 1 for index, r in enumerate(rows)}
+    else:  # one row for the live stream: no need to read the whole class
+        rows = db.execute(f"SELECT {STUDENT_COLUMNS} FROM class_students WHERE id = ?", (student,)).fetchall()
+        number = db.execute(f"SELECT count(*) FROM ({newest}) AS n WHERE n.id <= ?", (student,)).fetchone()[0]
+        numbers = {student: number}
     steps = [s["id"] for s in step_columns(course)]
     now = datetime.now(timezone.utc)
     out = []
@@ -139,7 +141,7 @@ def step_stats(db, course: Course, rows: list[Row]) -> list[dict]:
                     "failing": sum(c.status in ("failed", "error", "unverified") for c in cells),
                     "waiting": sum(not c.status for c in cells),
                     "attempts": sum(c.attempts for c in cells),
-                    "median": _duration(statistics.median(times)) if times else "–",
+                    "median": duration(statistics.median(times)) if times else "–",
                     "checks": failing.get(column["id"], [])[:3],
                     "causes": sorted(causes.get(column["id"], {}).items(), key=lambda kv: -kv[1])[:3]})
     return out
@@ -211,7 +213,7 @@ def _seconds_between(later: str | None, earlier: str | None) -> float | None:
     return (a - b).total_seconds() if a and b else None
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     seconds = int(seconds)
     if seconds < 60:
         return f"{seconds} s"

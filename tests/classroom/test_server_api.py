@@ -141,6 +141,10 @@ def test_malformed_submissions_get_a_czech_reason(class_server):
         reply = class_server.submit(token, doc)
         assert reply.status == 400, change
         assert words in reply.json["detail"], (change, reply.json)
+    deep = submission(1)
+    deep["verdicts"] = json.loads('{"a":' * 100 + "1" + "}" * 100)  # 100 levels: more than MAX_DEPTH
+    too_deep = class_server.submit(token, deep)
+    assert too_deep.status == 400 and "zanořený" in too_deep.json["detail"]
     not_utf8 = class_server.request("POST", "/api/submissions", b"\xff\xfe{}", auth)
     assert not_utf8.status == 400 and "UTF-8" in not_utf8.json["detail"]
     assert read_db(class_server, "SELECT count(*) FROM submissions") == [(0,)]
