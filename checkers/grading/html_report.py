@@ -122,6 +122,9 @@ def _cards(summary: dict) -> str:
         cards.append(("", f"průměr z {maximum} b.", f"{summary['average']:g}".replace(".", ",")))
         cards.append(("", "medián", f"{summary['median']:g}".replace(".", ",")))
         cards.append(("ok", "plný počet bodů", summary["full_marks"]))
+    for mark, count in summary.get("marks", {}).items():  # with a grading policy: how many got each mark
+        if count:
+            cards.append(("ok" if mark == "1" else "bad" if mark == "5" else "", f"známka {mark}", count))
     inner = "".join(f'<div class="card {css}"><b>{e(value)}</b>{e(label)}</div>' for css, label, value in cards)
     return f'<section><h2>Shrnutí třídy</h2><div class="cards" id="shrnuti">{inner}</div></section>'
 
