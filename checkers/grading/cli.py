@@ -87,6 +87,9 @@ def grade(course: Course, args: argparse.Namespace, report) -> int:
         from checkers.grading.import_run import run_import
 
         return run_import(course, args, report, policy, _out_dir(args))
+    if getattr(args, "roster", None):
+        raise CheckerError("Volba --roster patří k `grade --import`.",
+                           "U hodnocení přes SSH zadejte soupisku jako argument: `./kurz grade soupiska.csv`.")
     if not args.args:
         raise CheckerError("Chybí soupiska třídy.", "Napište `./kurz grade soupiska.csv` "
                                                     "(vzor pro učebnu s Vagrantem: `./kurz roster --vagrant 12`).")

@@ -163,3 +163,9 @@ def test_the_cli_reports_a_missing_policy_file_in_czech(tmp_path):
     run = run_cli("regrade", "--policy", str(tmp_path / "neni.toml"), "--out", str(tmp_path / "v"),
                   home=tmp_path / "home", timeout=120)
     assert run.rc == 2 and "Soubor s pravidly hodnocení" in run.stderr and "neexistuje" in run.stderr
+
+
+def test_roster_option_without_import_is_refused(tmp_path):
+    run = run_cli("grade", "--roster", str(tmp_path / "soupiska.csv"), "--out", str(tmp_path / "v"),
+                  home=tmp_path / "home", timeout=120)
+    assert run.rc == 2 and "--roster patří k `grade --import`" in run.stderr and not (tmp_path / "v").exists()
