@@ -142,6 +142,7 @@ async def reset_join(request: Request) -> Response:
     state = request.app.state.cls
     student = request.path_params["student"]
     await run_in_threadpool(state.store.reset, student)
+    state.forget(student)
     state.events.publish(student)
     return RedirectResponse(f"/student/{student}", status_code=303)
 

@@ -118,6 +118,21 @@ class ClassState:
         self.join_limit = RateLimiter(limits.join_rate, limits.join_burst)
         self.login_limit = RateLimiter(limits.login_rate, limits.login_burst)
         self.roster_keys = {name_key(e.name): e for e in reversed(config.roster)}
+        self.students: dict[str, object] = {}  # token hash -> Student: no database read per submission
+
+    async def student(self, token: str):
+        digest = protocol.token_hash(token)
+        student = self.students.get(digest)
+        if student is None:
+            student = await run_in_threadpool(self.store.student_by_token, token)
+            if student is not None:
+                self.students[digest] = student
+        return student
+
+    def forget(self, student_id: int) -> None:
+        """After a reset: the old token stops working at once."""
+        for digest in [d for d, s in self.students.items() if s.id == student_id]:
+            del self.students[digest]
 
 
 def client_ip(request: Request) -> str:
@@ -180,7 +195,7 @@ async def submit(request: Request) -> JSONResponse:
         return too_many(wait)
     if not token:
         return unknown
-    student = await run_in_threadpool(state.store.student_by_token, token)
+    student = await state.student(token)
     if student is None:
         return unknown
     raw = await read_limited(request, protocol.MAX_BODY)

@@ -239,3 +239,9 @@ def test_unknown_api_paths_and_methods_answer_in_czech_json(class_server):
     assert missing.status == 404 and "Taková adresa" in missing.json["detail"]
     wrong = class_server.get("/api/submissions")
     assert wrong.status == 405 and "metoda" in wrong.json["detail"]
+
+
+def test_guessing_tokens_is_rate_limited_per_address(make_class_server):
+    server = make_class_server(limits="ip_burst=5,ip_rate=0.05")
+    statuses = [server.submit(protocol.new_token(), submission(1)).status for _ in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]

@@ -185,3 +185,41 @@ def test_pages_carry_security_headers_and_no_inline_script(class_server):
 def test_unknown_pages_answer_in_czech(class_server):
     reply = class_server.get("/nic-tu-neni")
     assert reply.status == 404 and "Taková adresa" in reply.text and "<html lang=\"cs\">" in reply.text
+
+
+def test_password_guessing_is_rate_limited(make_class_server):
+    server = make_class_server(limits="login_burst=3,login_rate=0.05")
+    teacher = Teacher(server)
+    assert [teacher.login(f"zkouska-{i}").status for i in range(3)] == [401, 401, 401]
+    limited = teacher.login(PASSWORD)
+    assert limited.status == 429 and "Příliš mnoho pokusů" in limited.text
+
+
+def test_a_teachers_login_survives_a_server_restart(make_class_server, tmp_path):
+    out = tmp_path / "trida"
+    server = make_class_server(out_dir=out)
+    teacher = server.teacher()
+    secret = out / "session.secret"
+    assert oct(secret.stat().st_mode & 0o777) == "0o600"
+    port = server.port
+    server.stop()
+    again = make_class_server(out_dir=out, port=port)
+    teacher.server = again
+    assert teacher.get("/").status == 200
+
+
+def test_a_grade_run_in_another_process_reaches_the_open_dashboard(class_server):
+    token = class_server.token("Jana Nováková")
+    assert class_server.submit(token, submission(1, "vm-fresh")).status == 201
+    teacher = class_server.teacher()
+
+    def grade_over_ssh():  # what `./kurz grade --out` does to the same gradebook, from another process
+        book = Gradebook(class_server.out_dir / "gradebook.sqlite")
+        entry = RosterEntry(2, "Jana Nováková", "jana@skola.cz", "ssh://vagrant@10.0.0.11", None, "ssh")
+        run = book.start_run("grade", [], "Django v produkci", "abc")
+        book.add_pending(run, [entry], [2])
+        book.record(run, 0, TargetGrade(entry, GRADED, steps=[StepRow("step3", "passed", 2, 2)]))
+        book.close()
+
+    rows = read_events(class_server, teacher, grade_over_ssh)
+    assert rows and rows[0]["id"] == 1 and "ověřeno učitelem: 2/2" in rows[0]["html"]
