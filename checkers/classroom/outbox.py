@@ -107,7 +107,7 @@ def update_status(**changes) -> None:
 def enqueue(document: dict) -> Path:
     """Give the document the next sequence and store it; raises OSError (full or read-only disk)."""
     directory = queue_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the student's facts: nobody else's business
     with _lock(".lock", 5):
         counter = directory / ".sequence"
         try:
