@@ -100,7 +100,8 @@ def _grid_context(request: Request, projector: bool) -> dict:
             "code": state.config.code, "stuck_ms": int(state.config.stuck_minutes * 60_000),
             "stuck_limit": views.duration(state.config.stuck_minutes * 60), "projector": projector,
             "names": not projector or request.query_params.get("names") == "1",
-            "join_hint": f"./kurz class join {request.base_url}".rstrip("/") + f" --code {state.config.code}"}
+            "join_hint": state.config.join_command or f"./kurz class join {str(request.base_url).rstrip('/')}"
+                                                          f" --code {state.config.code}"}
 
 
 async def dashboard(request: Request) -> Response:

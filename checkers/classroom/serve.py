@@ -142,18 +142,24 @@ def serve(argv: list[str]) -> int:
     config = ClassConfig(out_dir=out_dir, course=course, code=code, password_hash=password_hash, roster=roster,
                          stuck_minutes=args.stuck_minutes, tls=args.tls, limits=limits_from_env(),
                          checks_digest=checks_digest(course))
-    app = create_app(config)
-    sock = _bind(args.host, args.port)
+    app = create_app(config)  # forks the grading workers: before the socket exists, so they never hold it
+    try:
+        sock = _bind(args.host, args.port)
+    except CheckerError:
+        if app.state.cls.pool is not None:
+            app.state.cls.pool.shutdown(wait=True, cancel_futures=True)
+        raise
     port = sock.getsockname()[1]
     scheme = "https" if args.tls else "http"
     urls = [f"{scheme}://{_host_in_url(a)}:{port}" for a in shown]
     pin = f" --fingerprint {fingerprint}" if fingerprint else ""
+    config.join_command = f"./kurz class join {urls[0]} --code {code}{pin}"
     lines = [f"Server třídy „{course.title}“ běží.", "Nástěnka učitele (přihlášení heslem):"]
     lines += [f"  {url}/" for url in urls]
     lines += [f"Kód třídy: {code}"]
     if fingerprint:
         lines += [f"Otisk certifikátu: {fingerprint}"]
-    lines += ["Studenti se připojí příkazem:", f"  ./kurz class join {urls[0]} --code {code}{pin}"]
+    lines += ["Studenti se připojí příkazem:", f"  {config.join_command}"]
     if roster:
         lines += [f"Soupiska: {args.roster} – připojit se může jen student, který na ní je."]
     lines += [f"Výsledky: {out_dir / 'gradebook.sqlite'}", "Server ukončíte Ctrl-C.", ""]

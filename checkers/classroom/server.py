@@ -70,6 +70,7 @@ class ClassConfig:
     limits: Limits = field(default_factory=Limits)
     checks_digest: str = ""
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
+    join_command: str = ""  # what students type, as `class serve` printed it (the LAN address)
 
 
 def start_workers(count: int) -> ProcessPoolExecutor | None:
@@ -109,7 +110,12 @@ class ClassState:
     def __init__(self, config: ClassConfig):
         self.config = config
         self.pool = start_workers(config.workers)  # forked first: no thread exists yet to be cloned
-        self.store = ClassStore(config.out_dir)
+        try:
+            self.store = ClassStore(config.out_dir)
+        except BaseException:  # a gradebook we must not touch: the workers go too, quietly
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            raise
         self.grader = Grader(config.course)  # in-process fallback when the workers are gone
         self.events = Events()
         limits = config.limits

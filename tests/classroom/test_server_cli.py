@@ -69,3 +69,20 @@ def test_tls_makes_a_certificate_once_and_keeps_its_fingerprint(make_class_serve
     first.stop()
     second = make_class_server(out_dir=out, tls=True)
     assert second.fingerprint == first.fingerprint
+
+
+def test_a_gradebook_of_a_newer_checker_is_refused_and_left_alone(tmp_path):
+    import sqlite3
+
+    out = tmp_path / "out"
+    out.mkdir()
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    db.execute("CREATE TABLE runs (id INTEGER)")
+    db.execute("PRAGMA user_version = 9")
+    db.commit()
+    db.close()
+    before = (out / "gradebook.sqlite").read_bytes()
+    result = serve("--out", str(out), "--port", str(free_port()))
+    assert result.returncode == 2 and "novější verze checkeru" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert (out / "gradebook.sqlite").read_bytes() == before
