@@ -102,6 +102,9 @@ def submit_in_background(course, command: str, target: str, facts: dict, verdict
         return [f"Výsledek nejde odeslat vyučujícímu ({reason})."]
     try:
         outbox.enqueue(document)
+    except outbox.TooBig as exc:
+        return [f"Výsledek je na odeslání vyučujícímu příliš velký ({exc}); kontrola sama platí. "
+                "Řekněte to prosím vyučujícímu."]
     except Exception as exc:  # noqa: BLE001  (full/read-only disk, a lock held for too long…)
         from checkers.progress import storage_problem
 

@@ -104,8 +104,15 @@ def update_status(**changes) -> None:
 
 # --- enqueue -------------------------------------------------------------------------------------
 
+class TooBig(ValueError):
+    """More than the server accepts (protocol.MAX_DECOMPRESSED): never queued, said at once."""
+
+
 def enqueue(document: dict) -> Path:
-    """Give the document the next sequence and store it; raises OSError (full or read-only disk)."""
+    """Give the document the next sequence and store it; raises OSError (full or read-only disk) or
+    TooBig."""
+    from checkers.classroom.protocol import MAX_DECOMPRESSED
+
     directory = queue_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the student's facts: nobody else's business
     with _lock(".lock", 5):
@@ -119,6 +126,8 @@ def enqueue(document: dict) -> Path:
             last = max(last, int(NAME.match(existing[-1].name).group(1)))
         document["sequence"] = last + 1
         text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        if len(text.encode("utf-8")) > MAX_DECOMPRESSED:
+            raise TooBig(f"{len(text.encode('utf-8')) // (1024 * 1024)} MiB")
         path = directory / f"{last + 1:010d}-{document['id']}.json"
         write_atomic(path, text)
         write_atomic(counter, f"{last + 1}\n")
