@@ -177,15 +177,32 @@ def prepare(raw: bytes, content_encoding: str = "") -> dict:
     return mask_document(doc) if may_hold_secret(text) else doc
 
 
-# A superset of the masking patterns as they appear in JSON text (escaped quotes, \uXXXX, \t…).
-_SECRET_HINT = re.compile(
-    r"""(?i)(?:SECRET|PASSWORD|PASSWD|TOKEN)[\w\\]*['"]?(?:\s|\\[tnr])*[:=](?:\s|\\[tnr])*\\?['"]""")
-_URL_PASSWORD_HINT = re.compile(r"""[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@'"]*:[^\s@'"/]+@""")
+# A superset of the masking patterns as they appear in JSON text (escaped quotes, \uXXXX, \t…),
+# searched from the few places a keyword or "://" occurs (a full regex scan costs milliseconds).
+_SECRET_WORDS = ("secret", "passw", "token")
+_SECRET_TAIL = re.compile(r"""[\w\\]*['"]?(?:\s|\\[tnr])*[:=](?:\s|\\[tnr])*\\?['"]""")
+_URL_TAIL = re.compile(r"""[^\s/:@'"]*:[^\s@'"/]+@""")
+_SCHEME_CHARS = frozenset(string.ascii_letters + string.digits + "+.-")
 
 
 def may_hold_secret(text: str) -> bool:
     """False only when no masking pattern can match anywhere in the decoded document."""
-    return bool(_SECRET_HINT.search(text) or _URL_PASSWORD_HINT.search(text)) or "\\/" in text
+    lower = text.lower()
+    budget = 2000  # a document made of keywords gets the full walk instead of endless look-ups
+    for word in _SECRET_WORDS:
+        at = lower.find(word)
+        while at != -1:
+            budget -= 1
+            if budget < 0 or _SECRET_TAIL.match(lower, at + len(word)):
+                return True
+            at = lower.find(word, at + 1)
+    at = text.find("://")
+    while at != -1:
+        budget -= 1
+        if budget < 0 or (at > 0 and text[at - 1] in _SCHEME_CHARS and _URL_TAIL.match(text, at + 3)):
+            return True
+        at = text.find("://", at + 1)
+    return "\\/" in text  # an encoder that escapes "/" hides "://" from the search above
 
 
 def normalize(doc) -> dict:
