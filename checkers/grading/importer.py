@@ -64,7 +64,7 @@ class Reading:
 def read_input(path: Path) -> list[Candidate]:
     """The files of a folder, a zip, or a single submission file; CheckerError for an input refused whole."""
     try:
-        mode = os.lstat(path).st_mode
+        mode = os.stat(path).st_mode  # the teacher's own link to a folder is followed; links inside are not
     except FileNotFoundError as exc:
         raise CheckerError(f"{path} zadaný v --import neexistuje.",
                            "Zadejte složku se soubory odevzdání, nebo ZIP stažený z Moodlu (Stáhnout všechna "

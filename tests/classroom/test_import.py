@@ -307,3 +307,16 @@ def test_a_member_lying_about_its_size_is_refused_not_inflated(tmp_path):
     assert run.rc == 2 and "Traceback" not in run.stderr
     [(name, reason)] = refused(run).items()
     assert name.endswith("bomba.json") and ("nejde rozbalit" in reason or "příliš velký" in reason)
+
+
+def test_links_inside_a_folder_are_not_followed_but_a_linked_folder_is(tmp_path):
+    source = tmp_path / "odevzdani"
+    source.mkdir()
+    (source / "jana.json").write_bytes(submission(name="Jana Nováková"))
+    (tmp_path / "mimo.json").write_bytes(submission(name="Petr Svoboda"))
+    (source / "odkaz.json").symlink_to(tmp_path / "mimo.json")
+    (tmp_path / "odkaz-na-slozku").symlink_to(source, target_is_directory=True)
+    run = grade_import(tmp_path, tmp_path / "odkaz-na-slozku")
+    assert run.rc == 2
+    assert "není obyčejný soubor" in refused(run)["odkaz.json"]
+    assert students(run)["Jana Nováková"]["points"] == SOLVED and students(run)["Petr Svoboda"]["points"] is None
