@@ -169,3 +169,14 @@ def test_roster_option_without_import_is_refused(tmp_path):
     run = run_cli("grade", "--roster", str(tmp_path / "soupiska.csv"), "--out", str(tmp_path / "v"),
                   home=tmp_path / "home", timeout=120)
     assert run.rc == 2 and "--roster patří k `grade --import`" in run.stderr and not (tmp_path / "v").exists()
+
+
+def test_the_example_in_the_teachers_chapter_is_a_valid_policy():
+    import re
+
+    from checkers.paths import BOOK_DIR
+
+    text = (BOOK_DIR / "ucitel.md").read_text(encoding="utf-8")
+    [example] = re.findall(r"```toml\n(.*?)```", text, re.DOTALL)
+    rules = policy(example)
+    assert rules.deadline is not None and rules.thresholds == DEFAULT_THRESHOLDS and len(rules.excuses) == 1
