@@ -148,7 +148,7 @@ def _add_reported(book: Gradebook, student: Student, doc: dict, graded: Graded, 
     db.execute("INSERT OR IGNORE INTO facts (sha256, document) VALUES (?, ?)", (graded.facts_sha256, graded.facts_json))
     facts_id = db.execute("SELECT id FROM facts WHERE sha256 = ?", (graded.facts_sha256,)).fetchone()[0]
     steps, checks = graded.in_scope(protocol.reported_steps(doc["verdicts"]))
-    insert_submission(db, Submission(
+    row_id = insert_submission(db, Submission(
         uid=doc["id"], source=REPORTED, name=student.name, created_at=doc["created_at"], received_at=received_at,
         student=student.id, student_id=student.student_id, sequence=doc["sequence"], command=doc["command"],
         target=doc["target"], checker=doc["checker"], checks_digest=checks_digest,
@@ -158,25 +158,25 @@ def _add_reported(book: Gradebook, student: Student, doc: dict, graded: Graded, 
     db.execute("UPDATE class_students SET last_sequence = max(last_sequence, ?), last_seen = ? WHERE id = ?",
                (doc["sequence"], received_at, student.id))
     if current:  # an older run arriving late (offline queue) is kept, but the grid shows the newest
-        _update_cells(db, student.id, steps, received_at)
+        _update_cells(db, student.id, steps, received_at, row_id)
         _update_stuck(db, student.id, checks, graded.cause, received_at)
     return Stored(True, student.id, current)
 
 
-def _update_cells(db, student: int, steps, when: str) -> None:
+def _update_cells(db, student: int, steps, when: str, submission: int) -> None:
     for s in steps:
         old = db.execute("SELECT status, points FROM class_cells WHERE student = ? AND step = ?",
                          (student, s.step)).fetchone()
         if old is None:
-            db.execute("INSERT INTO class_cells (student, step, status, points, max_points, attempts, first_at,"
-                       " changed_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
-                       (student, s.step, s.status, s.points, s.max_points, when, when, when))
+            db.execute("INSERT INTO class_cells (student, step, status, points, max_points, attempts, submission,"
+                       " first_at, changed_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                       (student, s.step, s.status, s.points, s.max_points, submission, when, when, when))
         else:
             changed = (old[0], old[1]) != (s.status, s.points)
             db.execute("UPDATE class_cells SET status = ?, points = ?, max_points = ?, attempts = attempts + 1,"
-                       " changed_at = CASE WHEN ? THEN ? ELSE changed_at END, updated_at = ?"
+                       " submission = ?, changed_at = CASE WHEN ? THEN ? ELSE changed_at END, updated_at = ?"
                        " WHERE student = ? AND step = ?",
-                       (s.status, s.points, s.max_points, changed, when, when, student, s.step))
+                       (s.status, s.points, s.max_points, submission, changed, when, when, student, s.step))
 
 
 def _update_stuck(db, student: int, checks, cause: str, when: str) -> None:

@@ -117,10 +117,13 @@ def step_stats(db, course: Course, rows: list[Row]) -> list[dict]:
     """Per step: passed/failing/not yet, attempts, median time to pass, top failing checks and causes."""
     columns = step_columns(course)
     failing = {}
+    # What fails now: the checks behind each student's current cell (bounded by the class size,
+    # however long the lesson has been running).
     for step, check_id, title, count in db.execute(
-            "SELECT c.step, c.check_id, c.title, count(*) AS n FROM submission_checks c JOIN submissions s"
-            " ON s.id = c.submission_id WHERE c.status = 'failed' AND s.source = ? GROUP BY c.step, c.check_id"
-            " ORDER BY n DESC", (REPORTED,)):
+            "SELECT c.step, c.check_id, c.title, count(*) AS n FROM class_cells g JOIN submission_checks c"
+            " ON c.submission_id = g.submission AND c.step = g.step WHERE c.status = 'failed'"
+            " AND g.student IN (SELECT max(id) FROM class_students GROUP BY name_key)"
+            " GROUP BY c.step, c.check_id ORDER BY n DESC"):
         failing.setdefault(step, []).append({"id": check_id, "title": title, "count": count})
     causes: dict[str, dict[str, int]] = {}
     for row in rows:

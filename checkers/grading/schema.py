@@ -16,8 +16,8 @@ Version 2 (issue 17, the class server) adds, without touching version 1's tables
   submission_steps   points per step of a submission, as graded by the server's checks
   submission_checks  each check's status and Czech texts of a submission
   class_cells        the live grid: per joined student and step the latest state, points, number of
-                     attempts and when the state last changed (derived from submissions, kept in
-                     the same transaction)
+                     attempts, the submission it comes from and when the state last changed
+                     (derived from submissions, kept in the same transaction)
   excuses            excused steps per student (`student_key`: the roster id, or the name key) with
                      the teacher's reason; shown as "omluveno", never as 0
 """
@@ -147,6 +147,7 @@ CREATE TABLE class_cells (
     points     INTEGER NOT NULL,
     max_points INTEGER NOT NULL,
     attempts   INTEGER NOT NULL,
+    submission INTEGER NOT NULL REFERENCES submissions(id),
     first_at   TEXT NOT NULL,
     changed_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
