@@ -260,7 +260,7 @@ def _has_submissions(book: Gradebook, run_targets: set[int]) -> bool:
 # --------------------------------------------------------------------------- the class server
 def class_result(book: Gradebook, course, policy: Policy | None = None,
                  roster: list[RosterEntry] | None = None) -> ClassResult:
-    """Every student (the roster, else everybody who submitted) with their counted result, from all
+    """Every student (the roster, else everybody who joined or submitted) with their counted result, from all
     submissions in the gradebook. An in-memory run (id 0, kind "class"): nothing is stored."""
     from checkers.grading.regrade import checks_digest
     from checkers.grading.runner import column_steps, max_points
@@ -270,7 +270,9 @@ def class_result(book: Gradebook, course, policy: Policy | None = None,
     students = list(roster or [])
     if not students:
         seen = set()
-        for name, key, student_id in book.db.execute("SELECT name, name_key, student_id FROM submissions ORDER BY id"):
+        joined = book.db.execute("SELECT name, name_key, student_id FROM class_students ORDER BY id").fetchall()
+        submitted = book.db.execute("SELECT name, name_key, student_id FROM submissions ORDER BY id").fetchall()
+        for name, key, student_id in joined + submitted:  # who joined the class, then who submitted anything
             if key not in seen:
                 seen.add(key)
                 students.append(RosterEntry(line=0, name=name, student_id=student_id or name, target="třída",

@@ -234,3 +234,20 @@ def test_class_export_refuses_a_folder_without_a_gradebook_and_a_bad_policy(tmp_
     run = run_cli("class", "export", "--out", str(tmp_path), "--policy", str(tmp_path / "bad.toml"),
                   home=tmp_path / "home", timeout=120)
     assert run.rc == 2 and "chybí hranice pro známky 2, 3, 4" in run.stderr
+
+
+def test_without_a_roster_the_class_is_everybody_who_joined_or_submitted(tmp_path):
+    from checkers.grading.sources import class_result
+
+    out = tmp_path / "trida"
+    graded_class(out)
+    book = Gradebook(gradebook_path(out))
+    with book.transaction():
+        book.db.execute("INSERT INTO class_students (name, name_key, student_id, token_sha256, joined_at)"
+                        " VALUES ('Zuzana Nová', 'zuzana nova', '', 'x', '2026-12-18T08:00:00Z')")
+    result = class_result(book, COURSE)
+    book.close()
+    by_name = {t.entry.name: t for t in result.targets}
+    assert list(by_name)[0] == "Zuzana Nová" and by_name["Zuzana Nová"].state == "pending"
+    assert set(by_name) == {"Zuzana Nová", "Jana Nováková", "Petr Svoboda", "Eva Dvořáková"}
+    assert by_name["Petr Svoboda"].points == 1  # no policy: the newest report counts
