@@ -159,6 +159,7 @@ def read_zip(path: Path) -> list[Candidate]:
                                "Zkontrolujte, že jde o ZIP stažený z Moodlu.")
         found = []
         for info in infos:
+            info.filename = _utf8_name(info)
             if info.is_dir() or any(part in JUNK or part.startswith("._") for part in info.filename.split("/")):
                 continue
             shown = _printable(info.filename)
@@ -182,6 +183,17 @@ def read_zip(path: Path) -> list[Candidate]:
                     continue
                 found.append(Candidate(shown, data, moodle_name=moodle))
         return found
+
+
+def _utf8_name(info: zipfile.ZipInfo) -> str:
+    """A member's name: zip tools that write UTF-8 without the UTF-8 flag get read as cp437 by Python,
+    so "Jana Nováková" would not match the roster; such names are decoded again as UTF-8."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
 
 
 def unsafe_member(name: str) -> str:

@@ -320,3 +320,16 @@ def test_links_inside_a_folder_are_not_followed_but_a_linked_folder_is(tmp_path)
     assert run.rc == 2
     assert "není obyčejný soubor" in refused(run)["odkaz.json"]
     assert students(run)["Jana Nováková"]["points"] == SOLVED and students(run)["Petr Svoboda"]["points"] is None
+
+
+def test_utf8_names_without_the_utf8_flag_still_match_the_roster(tmp_path):
+    raw = bytearray(make_zip(tmp_path / "x.zip", {f"{folder('Jana Nováková', 101)}/x.json": submission()}).read_bytes())
+    central = raw.rfind(b"PK\x01\x02")
+    for flags in (6, central + 8):  # clear the UTF-8 flag: what some zip tools write
+        raw[flags:flags + 2] = (int.from_bytes(raw[flags:flags + 2], "little") & ~0x800).to_bytes(2, "little")
+    (tmp_path / "bez-priznaku.zip").write_bytes(bytes(raw))
+    with zipfile.ZipFile(tmp_path / "bez-priznaku.zip") as archive:
+        assert "Nováková" not in archive.namelist()[0]  # Python alone would read it as cp437
+    run = grade_import(tmp_path, tmp_path / "bez-priznaku.zip")
+    assert run.rc == 0, run.stdout + run.stderr
+    assert students(run)["Jana Nováková"]["points"] == SOLVED
