@@ -114,7 +114,7 @@ class Connection:
         self.seen_fingerprint: str | None = None
 
     def _open(self) -> http.client.HTTPConnection:
-        host, port = self.parts.hostname, self.parts.port
+        host, port = redirected(self.parts.hostname, self.parts.port)
         if self.parts.scheme == "https":
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False  # a self-signed certificate: its fingerprint is pinned instead
@@ -177,6 +177,23 @@ class Connection:
                 self.conn.close()
             finally:
                 self.conn = None
+
+
+def redirected(host: str, port: int) -> tuple[str, int]:
+    """CHECKERS_CONNECT_TO (curl's --connect-to, as the live web checks read it) sends a connection
+    elsewhere without DNS: the tests keep every address a book shows on 127.0.0.1."""
+    import os
+
+    from checkers.web.client import CONNECT_TO_ENV, parse_connect_to
+
+    try:
+        entries = parse_connect_to(os.environ.get(CONNECT_TO_ENV))
+    except ValueError:
+        entries = []
+    for name, want_port, addr, addr_port in entries:
+        if name == host.lower() and want_port in (None, port):
+            return addr, addr_port or port
+    return host, port
 
 
 def unreachable_message(address: str, exc: BaseException) -> str:
