@@ -149,3 +149,12 @@ def test_leave_frees_the_name_for_a_new_join(server, checkers_home, tmp_path):
     left = kurz(checkers_home, "class", "leave")
     assert left.rc == 0 and "musí vás vyučující" not in left.stdout, left.stdout
     join(tmp_path / "novy-pocitac", server, "Jana Nováková")  # e.g. a new laptop: the same name again
+
+
+def test_connect_to_keeps_a_named_address_on_this_machine(server, checkers_home, project, monkeypatch):
+    monkeypatch.setenv("CHECKERS_CONNECT_TO", f"ucebna.test::127.0.0.1:{server.port}")  # no DNS is asked
+    result = kurz(checkers_home, "class", "join", f"http://ucebna.test:{server.port}", "--code", server.code,
+                  "--name", "Jana Nováková")
+    assert result.rc == 0 and f"na http://ucebna.test:{server.port}" in result.stdout, result.stderr
+    assert check(checkers_home, project, "step1").rc == 0
+    assert status(checkers_home, "--send")["queued"] == 0 and len(stored(server.out_dir)) == 1
