@@ -184,7 +184,8 @@ def flush(config, deadline: float) -> dict:
         return result
     try:
         with _lock(".send.lock", max(0.0, deadline - time.monotonic())):
-            connection = Connection(config.address, config.fingerprint, timeout=min(5.0, max(1.0, deadline - time.monotonic())))
+            timeout = min(5.0, max(1.0, deadline - time.monotonic()))
+            connection = Connection(config.address, config.fingerprint, timeout=timeout)
             try:
                 while time.monotonic() < deadline:
                     files = pending()
@@ -199,6 +200,9 @@ def flush(config, deadline: float) -> dict:
                 connection.close()
     except (Timeout, OSError):
         pass  # another sender holds the queue (it sends ours too), or the disk refuses the lock
+    except Exception:  # noqa: BLE001  (a background thread: a traceback would land in the student's terminal)
+        result["error"] = ("Odesílání selhalo na vnitřní chybě checkeru; odevzdání čekají ve frontě. "
+                           "Pomůže `./kurz class leave` a nové `./kurz class join …`.")
     finally:
         _SENDING.release()
     if result["error"]:
