@@ -137,20 +137,30 @@ def _checks(book: Gradebook, pick: Pick) -> list[CheckRow]:
         " AND step = ? ORDER BY rowid", (pick.submission, pick.row.step))]
 
 
-def stored_excuses(book: Gradebook, entry: RosterEntry) -> dict[str, str]:
-    """Excuses the teacher entered in the dashboard (table `excuses`, schema 2), by roster id or name."""
-    from checkers.grading.submissions import excuses
-
+def stored_excuses(rows: list[tuple[str, str, str]], entry: RosterEntry) -> dict[str, str]:
+    """Excuses stored in the gradebook (table `excuses`, schema 2) for a student, by roster id or name."""
     keys = {k for k in (entry.student_id.strip(), name_key(entry.name), fold(entry.student_id)) if k}
-    return {step: reason for key, step, reason in excuses(book.db) if key in keys or fold(key) in keys}
+    return {step: reason for key, step, reason in rows if key in keys or fold(key) in keys}
+
+
+def graded_steps(entry: RosterEntry, columns: dict[str, dict]) -> dict[str, dict]:
+    """The columns a student is graded on (checkers.grading.runner.steps_for): a live site only on the
+    web step, a machine on the others, so a student's own `./kurz web` never adds to a machine's points."""
+    from checkers.grading.runner import WEB_STEP
+
+    return {k: v for k, v in columns.items() if (k == WEB_STEP) == (entry.kind == "url")}
 
 
 def decide(book: Gradebook, result: ClassResult, candidates: Candidates, policy: Policy) -> ClassResult:
     """The counted result of every student: targets rewritten, each with its View."""
+    from checkers.grading.submissions import excuses
+
     targets, views = [], {}
-    column_steps = {s["id"]: s for s in result.steps}
+    columns = {s["id"]: s for s in result.steps}
+    stored = excuses(book.db)
     for index, target in enumerate(result.targets):
         view = View()
+        column_steps = graded_steps(target.entry, columns)
         on_time = candidates.on_time.get(index, {})
         late = candidates.late.get(index, {})
         counted: dict[str, Pick] = {}
@@ -179,8 +189,8 @@ def decide(book: Gradebook, result: ClassResult, candidates: Candidates, policy:
         view.late.sort(key=lambda p: (list(column_steps).index(p.row.step), PRIORITY.index(p.source)))
         used = set(view.step_sources.values())
         view.source = (used.pop() if len(used) == 1 else MIXED) if used else None
-        merged = {**stored_excuses(book, target.entry), **policy.excused_steps(target.entry.name,
-                                                                                target.entry.student_id)}
+        merged = {**stored_excuses(stored, target.entry), **policy.excused_steps(target.entry.name,
+                                                                                  target.entry.student_id)}
         view.excused = {s: merged[s] for s in column_steps if s in merged}  # in column order
         if target.state != GRADED and counted:
             view.unverified_reason = target.reason

@@ -251,3 +251,23 @@ def test_without_a_roster_the_class_is_everybody_who_joined_or_submitted(tmp_pat
     assert list(by_name)[0] == "Zuzana Nová" and by_name["Zuzana Nová"].state == "pending"
     assert set(by_name) == {"Zuzana Nová", "Jana Nováková", "Petr Svoboda", "Eva Dvořáková"}
     assert by_name["Petr Svoboda"].points == 1  # no policy: the newest report counts
+
+
+def test_an_excuse_for_everybody_changes_nothing_for_a_live_site_graded_only_on_the_web_step(tmp_path):
+    out = tmp_path / "vysledky"
+    site = RosterEntry(5, "Web Studenta", "web@skola.cz", "https://example.invalid/", None, "url")
+    book = Gradebook(gradebook_path(out))
+    entries = [JANA, site]
+    run = book.start_run("grade", column_steps(COURSE, entries), COURSE.title, "test")
+    book.add_pending(run, entries, [max_points(e, COURSE) for e in entries])
+    for position, (entry, name) in enumerate(((JANA, "vm-solved"), (site, "live-nginx-good"))):
+        steps, checks = grade_facts(entry, facts(name), COURSE)
+        book.record(run, position, TargetGrade(entry, GRADED, steps=steps, checks=checks, facts=facts(name)))
+    book.finish_run(run, "finished")
+    site_max = max_points(site, COURSE)
+    book.close()
+    students = {s["name"]: s for s in regrade(tmp_path, out, '[[excused]]\nstudent = "*"\nstep = 9\nreason = "r"\n')
+                .json["students"]}
+    assert students["Jana Nováková"]["max_points"] == 20 and students["Jana Nováková"]["steps"]["step9"]["status"] == "excused"
+    assert students["Web Studenta"]["max_points"] == site_max and "step9" not in students["Web Studenta"]["steps"]
+    assert students["Web Studenta"]["excused"] == []
