@@ -26,6 +26,22 @@ LIMITS_ENV = "KURZ_CLASS_LIMITS"  # e.g. "token_burst=5,join_burst=3" (tests, ve
 MIN_PASSWORD = 8
 
 
+HELP = """použití: ./kurz class serve [--roster SOUPISKA] [--host 0.0.0.0] [--port 8765] [--tls] [--out ADRESÁŘ]
+                          [--stuck-minutes 10]
+
+Spustí server třídy: studenti se připojí příkazem, který server vypíše, a každý jejich běh checkeru
+se objeví na nástěnce učitele (v prohlížeči, přihlášení heslem).
+
+  --roster SOUPISKA    připojit se smí jen studenti ze soupisky (stejná jako u `grade`)
+  --host ADRESA        kde server poslouchá (výchozí 0.0.0.0 = celá síť učebny)
+  --port ČÍSLO         port (výchozí 8765)
+  --tls                HTTPS s vlastním certifikátem; studenti si ověří jeho otisk
+  --out ADRESÁŘ        databáze hodnocení a klíče serveru (výchozí hodnoceni, stejná jako u `grade`)
+  --stuck-minutes N    po kolika minutách na stejné chybě je student na nástěnce zvýrazněný (10)
+
+Heslo učitele se zadá při startu, nebo v proměnné KURZ_TEACHER_PASSWORD."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         from checkers.cli import translate_argparse
@@ -116,6 +132,9 @@ def addresses(host: str) -> list[str]:
 
 
 def serve(argv: list[str]) -> int:
+    if "-h" in argv or "--help" in argv:
+        print(HELP)
+        return 0
     args = parse_args(argv)
     from checkers.course import load_course
     from checkers.grading.regrade import checks_digest

@@ -86,3 +86,9 @@ def test_a_gradebook_of_a_newer_checker_is_refused_and_left_alone(tmp_path):
     assert result.returncode == 2 and "novější verze checkeru" in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert (out / "gradebook.sqlite").read_bytes() == before
+
+
+def test_help_is_czech_and_starts_nothing(tmp_path):
+    result = serve("--help", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0 and "použití: ./kurz class serve" in result.stdout
+    assert "--stuck-minutes" in result.stdout and not (tmp_path / "out").exists()
