@@ -5,6 +5,7 @@
                             404 not on the roster, 409 already joined, 400 malformed, 429 too many
     POST /api/submissions   Bearer token, body = submission (gzip allowed) -> 201 {"stored": true} or
                             200 {"stored": false, "duplicate": true}; 401, 413, 400, 429 (Retry-After)
+    POST /api/leave         Bearer token -> 200 {"left": true} (the name may join again); 401
     /                       the teacher's dashboard (checkers.classroom.dashboard)
 
 Every submission's facts are re-graded here (checkers.classroom.grading); the grading runs in a
@@ -231,6 +232,24 @@ async def _prepare(state: ClassState, raw: bytes, encoding: str):
     return await run_in_threadpool(_prepare_here, state, raw, encoding)
 
 
+async def leave(request: Request) -> JSONResponse:
+    """The student leaves the class (`class leave`): their token stops working, their name is free
+    to join again; everything they submitted stays."""
+    state: ClassState = request.app.state.cls
+    token = bearer(request)
+    wait = state.join_limit.check(client_ip(request))
+    if wait:
+        return too_many(wait)
+    student = await state.student(token) if token else None
+    if student is None:
+        return JSONResponse({"detail": "Neznámý token: k této třídě už připojení nejste."}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
+    await run_in_threadpool(state.store.reset, student.id)
+    state.forget(student.id)
+    state.events.publish(student.id)
+    return JSONResponse({"left": True}, status_code=200)
+
+
 def _prepare_here(state: ClassState, raw: bytes, encoding: str):
     doc = protocol.prepare(raw, encoding)
     graded = state.grader.grade(doc["facts"])
@@ -272,7 +291,8 @@ def create_app(config: ClassConfig) -> Starlette:
 
     state = ClassState(config)
     routes = [Route("/api/health", health, methods=["GET"]), Route("/api/join", join, methods=["POST"]),
-              Route("/api/submissions", submit, methods=["POST"]), *dashboard.routes()]
+              Route("/api/submissions", submit, methods=["POST"]), Route("/api/leave", leave, methods=["POST"]),
+              *dashboard.routes()]
     middleware = [Middleware(SecurityHeaders, tls=config.tls),
                   Middleware(SessionMiddleware, secret_key=session_secret(config.out_dir), session_cookie="kurz_ucitel",
                              max_age=12 * 3600, same_site="strict", https_only=config.tls)]

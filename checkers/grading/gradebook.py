@@ -182,18 +182,19 @@ class Gradebook:
 
     def _record_verified(self, run_id: int, position: int, target_id: int, grade: TargetGrade,
                          facts_id: int | None) -> None:
-        """A target graded by the teacher's own probe (`grade`, not `regrade`) is a verified submission;
-        a `grade` run with settings {"source": "imported"} (`grade --import`) stores imported ones."""
+        """A target graded by the teacher's own probe (`grade`, not `regrade`) is a verified submission.
+        A `grade --import` run (settings {"source": "imported"}) stores its own imported submissions."""
         kind = self.db.execute("SELECT kind, checks_digest, settings FROM runs WHERE id = ?", (run_id,)).fetchone()
         if kind is None or kind[0] != "grade":
             return
         try:
-            imported = json.loads(kind[2] or "{}").get("source") == IMPORTED
+            if json.loads(kind[2] or "{}").get("source") == IMPORTED:
+                return
         except ValueError:
-            imported = False
+            pass
         when = now_iso()
         insert_submission(self.db, Submission(
-            uid=f"run-{run_id}-{position}", source=IMPORTED if imported else VERIFIED, name=grade.entry.name, created_at=when,
+            uid=f"run-{run_id}-{position}", source=VERIFIED, name=grade.entry.name, created_at=when,
             received_at=when, student_id=grade.entry.student_id, command="grade", target=grade.entry.target,
             checks_digest=kind[1], facts_id=facts_id, run_target=target_id, steps=grade.steps, checks=grade.checks))
 

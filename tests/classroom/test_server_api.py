@@ -245,3 +245,18 @@ def test_guessing_tokens_is_rate_limited_per_address(make_class_server):
     server = make_class_server(limits="ip_burst=5,ip_rate=0.05")
     statuses = [server.submit(protocol.new_token(), submission(1)).status for _ in range(7)]
     assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+
+
+def test_leaving_frees_the_name_and_keeps_the_submissions(class_server):
+    token = class_server.token("Jana Nováková")
+    assert class_server.submit(token, submission(7)).status == 201
+    assert class_server.post_json("/api/leave", {}, {"Authorization": "Bearer " + protocol.new_token()}).status == 401
+    left = class_server.post_json("/api/leave", {}, {"Authorization": f"Bearer {token}"})
+    assert left.status == 200 and left.json == {"left": True}
+    assert class_server.submit(token, submission(8)).status == 401
+    again = class_server.join("Jana Nováková")
+    assert again.status == 201
+    # a new laptop counts from 1 again: its runs still move the grid
+    assert class_server.submit(again.json["token"], submission(1, "vm-fresh")).status == 201
+    assert read_db(class_server, "SELECT count(*) FROM submissions") == [(2,)]
+    assert dict(read_db(class_server, "SELECT step, status FROM class_cells"))["step3"] == "failed"
