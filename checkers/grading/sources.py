@@ -19,7 +19,6 @@ the class server's export (`write_class_exports`) takes every submission.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timezone
@@ -375,5 +374,4 @@ def policy_document(policy: Policy | None) -> dict | None:
             "excused": [{"student": e.student, "steps": list(e.steps), "reason": e.reason} for e in policy.excuses]}
 
 
-__all__ = ["apply", "class_result", "write_class_exports", "note", "view_document", "policy_document", "View",
-           "json"]
+__all__ = ["apply", "class_result", "write_class_exports", "note", "view_document", "policy_document", "View"]
