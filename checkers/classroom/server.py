@@ -76,8 +76,8 @@ class ClassConfig:
 
 def start_workers(count: int) -> ProcessPoolExecutor | None:
     """The grading processes (fork: the course and the engine are imported once, in the parent)."""
-    if count < 1:
-        return None
+    if count < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None  # Windows has no fork: grading stays in this process (threads), slower but the same
     pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
                                initializer=init_worker)
     for future in [pool.submit(warm_up) for _ in range(count)]:
