@@ -24,11 +24,12 @@ from checkers.report.terminal import TerminalReport
 from checkers.storage import path_problem, write_atomic
 
 
-def _grading(name: str):
+def _lazy(module: str, name: str):
+    """A command whose module is imported only when it runs (grading, the class server's client)."""
     def run(ctx: Context) -> Result:
-        from checkers.grading import cli as grading_cli
+        import importlib
 
-        return getattr(grading_cli, name)(ctx)
+        return getattr(importlib.import_module(module), name)(ctx)
     return run
 
 
@@ -47,9 +48,11 @@ COMMANDS = {
     "lint": tools.lint,
     "book": tools.book,
     "new-check": tools.new_check,
-    "grade": _grading("grade"),
-    "regrade": _grading("regrade"),
-    "roster": _grading("roster"),
+    "grade": _lazy("checkers.commands.grading", "grade"),
+    "regrade": _lazy("checkers.commands.grading", "regrade"),
+    "roster": _lazy("checkers.commands.grading", "roster"),
+    "submit": _lazy("checkers.commands.submission", "submit"),
+    "class": _lazy("checkers.commands.submission", "classroom"),
 }
 
 
@@ -59,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     report = TerminalReport(no_color="--no-color" in argv)
     try:
         args = parse(argv)
-        result = COMMANDS[args.command](Context(load_course(), args, report))
+        ctx = Context(load_course(), args, report, send=class_client(args))
+        result = COMMANDS[args.command](ctx)
+        if result.submission is not None:  # a checker run: the class server gets it, when joined
+            result.warnings += ctx.send(result.submission)
         return render(result, args.json, report)
     except CheckerError as err:
         message, hint = hide_url_passwords(err.message), hide_url_passwords(err.hint)
@@ -88,6 +94,18 @@ def main(argv: list[str] | None = None) -> int:
         return int(ExitCode.CANNOT_CHECK)
     except Exception:  # noqa: BLE001  (the student never sees a traceback)
         return internal_error(wants_json, report)
+
+
+def class_client(args):
+    """How a checker run reaches the class server: queued and sent in the background when this
+    computer joined a class (`./kurz class join`); nothing at all otherwise. Never fails the run."""
+    def send(submission: dict) -> list[str]:
+        from checkers.classroom import hook
+
+        if args.facts or not hook.joined():  # re-evaluated saved facts are no new run of the machine
+            return []
+        return hook.after_run(submission)
+    return send
 
 
 def render(result: Result, as_json: bool, report: TerminalReport) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from checkers.errors import CheckerError
+from checkers.arguments import CzechArgumentParser, CzechHelpFormatter, number_in
 
 USAGE = "./kurz [PŘÍKAZ | KROK] [volby]"
 DESCRIPTION = """Kontroluje, jak máte na svém stroji nasazený Django projekt.
@@ -26,60 +26,19 @@ příkazy:
   doctor              najde příčinu, proč web nejede (502, 403, 404…)
   book [--serve]      sestaví knihu kurzu a vypíše její adresu
   grade SOUPISKA      (učitel) oznámkuje celou třídu
+  grade --import CESTA  (učitel) oznámkuje odevzdání z Moodlu (ZIP nebo složka)
   regrade [--run ID]  (učitel) přepočítá uložené výsledky bez připojení
   roster --vagrant N  (učitel) vypíše soupisku strojů student01 … z Vagrantfilu
   web --target URL    zkontroluje živý web na adrese URL
   target [CÍL]        ukáže nebo nastaví výchozí cíl (vagrant, lab, ssh://…)
   lint                (autor kurzu) zkontroluje data kurzu, texty a knihu
   new-check ID --step KROK  (autor kurzu) založí novou kontrolu (kód, texty, krok, fixture)
+  submit [--out SOUBOR]  zkontroluje všechny kroky a uloží odevzdání pro Moodle
+  class join|status|leave  připojení ke třídě: kontroly se odesílají vyučujícímu
+  class serve|export  (učitel) server třídy s živým přehledem a výsledky
 
 Volby u jednotlivých příkazů vypíše např. `./kurz watch --help`.
 """
-
-
-class CzechArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise CheckerError(f"Neplatné parametry: {translate_argparse(message)}",
-                           "Nápovědu vypíše `./kurz --help`.")
-
-
-class CzechHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, "použití: " if prefix is None else prefix)
-
-
-def translate_argparse(message: str) -> str:
-    replacements = (("unrecognized arguments", "neznámé parametry"), ("expected one argument", "chybí hodnota"),
-                    ("argument ", "parametr "), ("invalid choice", "neplatná volba"), ("choose from", "možnosti"),
-                    ("invalid int value", "není celé číslo"), ("invalid float value", "není číslo"),
-                    ("the following arguments are required", "chybí povinné parametry"),
-                    ("ambiguous option", "nejednoznačná volba"), ("could match", "může znamenat"),
-                    ("not allowed with argument", "nejde použít spolu s"),
-                    ("expected at most one argument", "čeká nejvýš jednu hodnotu"))
-    for old, new in replacements:
-        message = message.replace(old, new)
-    return message
-
-
-def number_in(low: float, high: float, what: str, example: str, integer: bool = False):
-    """An argparse type: a finite number from `low` to `high`, refused in Czech otherwise."""
-
-    def convert(text: str):
-        try:
-            value = int(text) if integer else float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"„{text}“ není {'celé ' if integer else ''}číslo ({what}, např. "
-                                             f"{example})") from None
-        if value != value or not low <= value <= high:  # NaN, inf, out of range
-            raise argparse.ArgumentTypeError(f"{text} není v rozsahu {czech_number(low)} až {czech_number(high)} "
-                                             f"({what}, např. {example})")
-        return value
-
-    return convert
-
-
-def czech_number(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
 
 
 COMMON_DEFAULTS = {"target": None, "project": None, "identity": None, "ssh_config": None, "host_key": "accept-new",
@@ -155,17 +114,37 @@ def _out(p):
     p.add_argument("--out", help="adresář s výsledky a databází hodnocení (výchozí hodnoceni)")
 
 
+def _policy(p):
+    p.add_argument("--policy", metavar="SOUBOR",
+                   help="pravidla hodnocení (omluvy, termín, známky), soubor TOML")
+
+
 def _grade(p):
-    p.add_argument("roster", nargs="?", metavar="SOUPISKA", help="soupiska třídy (CSV)")
+    p.add_argument("roster_file", nargs="?", metavar="SOUPISKA", help="soupiska třídy (CSV)")
     _out(p)
     p.add_argument("--concurrency", type=number_in(1, 64, "strojů najednou", "--concurrency 8", integer=True),
                    default=8, help="kolik strojů najednou")
+    p.add_argument("--import", dest="import_path", metavar="CESTA",
+                   help="soubory odevzdání ze složky nebo ZIPu z Moodlu místo připojení ke strojům")
+    p.add_argument("--roster", metavar="SOUBOR", help="u `grade --import`: soupiska třídy (CSV)")
+    _policy(p)
 
 
 def _regrade(p):
     _out(p)
     p.add_argument("--run", type=number_in(1, 10**9, "číslo běhu", "--run 3", integer=True),
                    help="číslo běhu hodnocení")
+    _policy(p)
+
+
+def _submit(p):
+    p.add_argument("--out", metavar="SOUBOR", help="kam odevzdání uložit (soubor nebo adresář; výchozí "
+                                                    "aktuální adresář)")
+
+
+def _class(p):
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="join|status|leave|serve|export …",
+                   help="podpříkaz a jeho volby (`./kurz class --help`)")
 
 
 def _roster(p):
@@ -199,7 +178,10 @@ COMMANDS = {
     "target": ("ukáže nebo nastaví výchozí cíl", _target),
     "lint": ("(autor kurzu) zkontroluje data kurzu", _nothing),
     "new-check": ("(autor kurzu) založí novou kontrolu", _new_check),
+    "submit": ("zkontroluje všechny kroky a uloží odevzdání pro Moodle", _submit),
+    "class": ("připojení ke třídě (join, status, leave); server třídy (serve, export)", _class),
 }
+OWN_GRAMMAR = {"class"}  # commands that parse their own options (no common ones)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,29 +194,48 @@ def build_parser() -> argparse.ArgumentParser:
                                   add_help=False, prog=f"./kurz {name}")
         sub._positionals.title = "argumenty"
         sub._optionals.title = "volby"
-        sub.add_argument("-h", "--help", action="help", help="vypíše tuto nápovědu")
+        if name not in OWN_GRAMMAR:  # those print their own help (`./kurz class --help`)
+            sub.add_argument("-h", "--help", action="help", help="vypíše tuto nápovědu")
         add_own(sub)
-        add_common(sub, suppress=True)
+        if name not in OWN_GRAMMAR:
+            add_common(sub, suppress=True)
     return parser
 
 
 def with_step_shorthand(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
     """`./kurz 3 --json` → `./kurz check 3 --json`: the first word that is no command is a step."""
-    takes_value = {option for action in parser._actions if action.option_strings and action.nargs is None
-                   and not isinstance(action, (argparse._StoreTrueAction, argparse._HelpAction))
-                   for option in action.option_strings}
-    index = 0
-    while index < len(argv):
-        word = argv[index]
-        if word == "--":
-            return argv
-        if word.startswith("-"):
-            index += 2 if word in takes_value else 1
-            continue
-        return argv if word in COMMANDS else argv[:index] + ["check"] + argv[index:]
-    return argv
+    index = _command_index(argv, parser)
+    if index is None or argv[index] in COMMANDS:
+        return argv
+    return argv[:index] + ["check"] + argv[index:]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = build_parser()
-    return parser.parse_args(with_step_shorthand(list(argv), parser))
+    argv = with_step_shorthand(list(argv), parser)
+    index = _command_index(argv, parser)
+    if index is not None and argv[index] in OWN_GRAMMAR:  # all after the word is theirs, --help too
+        args = parser.parse_args(argv[:index])
+        args.command, args.rest = argv[index], argv[index + 1:]
+        return args
+    return parser.parse_args(argv)
+
+
+def _takes_value(parser: argparse.ArgumentParser) -> set[str]:
+    return {option for action in parser._actions if action.option_strings and action.nargs is None
+            and not isinstance(action, (argparse._StoreTrueAction, argparse._HelpAction))
+            for option in action.option_strings}
+
+
+def _command_index(argv: list[str], parser: argparse.ArgumentParser) -> int | None:
+    """Where the first word that is not an option (nor an option's value) stands."""
+    takes_value = _takes_value(parser)
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return index
+        index += 2 if word in takes_value else 1
+    return None

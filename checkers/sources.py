@@ -6,7 +6,7 @@ Kinds of source:
   file         facts saved by an earlier run (--facts, a gradebook, a regrade)
   live         a URL looked at from here (`web`, a roster row with a URL)
   submission   the facts inside a document a student's checker sent to the class server or
-               that a teacher imports (already validated by checkers.classroom.protocol)
+               that a teacher imports (already validated by checkers.class_protocol)
 Every probe and live source keeps a copy under state_dir()/facts (`keep`); what could not be
 stored is a warning of the result, never an error of the run.
 """

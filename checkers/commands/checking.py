@@ -41,7 +41,7 @@ def check_next(ctx: Context) -> Result:
         return Result(int(ExitCode.OK), {"schema": json_report.SCHEMA, "step": None, "all_passed": True},
                       lambda report: report.note("Všechny kroky jsou splněné. Ověřit je znovu můžete "
                                                  "příkazem `./kurz all`."))
-    return check_steps(ctx, [upcoming], upcoming.id)
+    return check_steps(ctx, [upcoming], upcoming.id, command="next")
 
 
 def check_steps(ctx: Context, steps, label: str, command: str | None = None) -> Result:
@@ -60,9 +60,9 @@ def _verdicts(ctx: Context, facts: dict, target: str, steps, label: str, warning
                   None if stored else {"command": command, "facts": facts, "verdicts": document})
 
 
-def watch(ctx: Context, on_change=None) -> Result:
+def watch(ctx: Context) -> Result:
     """Re-check one step over a single SSH connection until it passes (or Ctrl-C). Each change of
-    the verdict is shown as it happens (and handed to `on_change`, e.g. the class server's client)."""
+    the verdict is shown as it happens and handed to the class server's client (ctx.send)."""
     from checkers.targets import open_transport
 
     args, course, report = ctx.args, ctx.course, ctx.report
@@ -85,8 +85,8 @@ def watch(ctx: Context, on_change=None) -> Result:
                 if not args.json:
                     report.note(f"[dim]{time.strftime('%H:%M:%S')}[/dim]")
                     result.show(report)
-                if on_change and result.submission:
-                    on_change(result.submission)
+                for warning in ctx.send(result.submission) if result.submission else []:
+                    report.warning(warning)
                 previous = signature
             if run_status == "passed":
                 return Result(result.exit_code, result.document, None, result.warnings, None)

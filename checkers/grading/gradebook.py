@@ -9,6 +9,10 @@ Schema (PRAGMA user_version = SCHEMA_VERSION; older files are migrated, newer on
   targets        one row per roster entry per run: student, target, state and reason, points
   step_results   points per step per target
   check_results  each check's status and Czech texts per target
+  (v2)           class students, submissions (reported | verified | imported), the live grid and
+                 excuses: see checkers/grading/schema.py. A target graded by `grade` is also stored
+                 as a "verified" submission, so the class dashboard and exports show it beside the
+                 students' own reports.
 
 Writes are transactions: a run's row first, then each target in its own transaction as soon as
 it is graded. A crash or Ctrl-C keeps every target committed so far; a run left 'running' by a
@@ -25,73 +29,11 @@ from pathlib import Path
 
 from checkers.errors import CheckerError
 from checkers.grading.model import (GRADED, PENDING, STATES, CheckRow, RosterEntry, StepRow, TargetGrade)
+from checkers.grading.schema import MIGRATIONS, SCHEMA_VERSION
+from checkers.grading.submissions import IMPORTED, VERIFIED, Submission, insert_submission
 from checkers.progress import now_iso
 
-SCHEMA_VERSION = 1
 FILE_NAME = "gradebook.sqlite"
-
-_SCHEMA_V1 = """
-CREATE TABLE runs (
-    id            INTEGER PRIMARY KEY,
-    kind          TEXT NOT NULL CHECK (kind IN ('grade', 'regrade')),
-    source_run    INTEGER REFERENCES runs(id),
-    status        TEXT NOT NULL CHECK (status IN ('running', 'finished', 'interrupted')),
-    started_at    TEXT NOT NULL,
-    finished_at   TEXT,
-    roster        TEXT NOT NULL DEFAULT '',
-    course_title  TEXT NOT NULL,
-    steps         TEXT NOT NULL,
-    checks_digest TEXT NOT NULL,
-    settings      TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE facts (
-    id       INTEGER PRIMARY KEY,
-    sha256   TEXT NOT NULL UNIQUE,
-    document TEXT NOT NULL
-);
-CREATE TABLE targets (
-    id          INTEGER PRIMARY KEY,
-    run_id      INTEGER NOT NULL REFERENCES runs(id),
-    position    INTEGER NOT NULL,
-    roster_line INTEGER NOT NULL DEFAULT 0,
-    name        TEXT NOT NULL,
-    student_id  TEXT NOT NULL,
-    target      TEXT NOT NULL,
-    kind        TEXT NOT NULL,
-    state       TEXT NOT NULL CHECK (state IN ('pending', 'graded', 'unreachable', 'timeout', 'error')),
-    reason      TEXT NOT NULL DEFAULT '',
-    hint        TEXT NOT NULL DEFAULT '',
-    seconds     REAL,
-    graded_at   TEXT,
-    facts_id    INTEGER REFERENCES facts(id),
-    points      INTEGER,
-    max_points  INTEGER NOT NULL,
-    UNIQUE (run_id, position)
-);
-CREATE TABLE step_results (
-    target_id  INTEGER NOT NULL REFERENCES targets(id),
-    step       TEXT NOT NULL,
-    status     TEXT NOT NULL,
-    points     INTEGER NOT NULL,
-    max_points INTEGER NOT NULL,
-    PRIMARY KEY (target_id, step)
-);
-CREATE TABLE check_results (
-    target_id INTEGER NOT NULL REFERENCES targets(id),
-    check_id  TEXT NOT NULL,
-    step      TEXT NOT NULL,
-    status    TEXT NOT NULL,
-    title     TEXT NOT NULL,
-    message   TEXT NOT NULL,
-    hint      TEXT NOT NULL,
-    PRIMARY KEY (target_id, check_id)
-);
-CREATE INDEX targets_by_run ON targets (run_id, position);
-"""
-
-# version -> SQL that brings a file from version-1 to version (none yet beyond the first).
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
-
 
 @dataclass
 class RunInfo:
@@ -235,6 +177,26 @@ class Gradebook:
                 "INSERT INTO check_results (target_id, check_id, step, status, title, message, hint)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(target_id, c.id, c.step, c.status, c.title, c.message, c.hint) for c in grade.checks])
+            if grade.state == GRADED:
+                self._record_verified(run_id, position, target_id, grade, facts_id)
+
+    def _record_verified(self, run_id: int, position: int, target_id: int, grade: TargetGrade,
+                         facts_id: int | None) -> None:
+        """A target graded by the teacher's own probe (`grade`, not `regrade`) is a verified submission.
+        A `grade --import` run (settings {"source": "imported"}) stores its own imported submissions."""
+        kind = self.db.execute("SELECT kind, checks_digest, settings FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if kind is None or kind[0] != "grade":
+            return
+        try:
+            if json.loads(kind[2] or "{}").get("source") == IMPORTED:
+                return
+        except ValueError:
+            pass
+        when = now_iso()
+        insert_submission(self.db, Submission(
+            uid=f"run-{run_id}-{position}", source=VERIFIED, name=grade.entry.name, created_at=when,
+            received_at=when, student_id=grade.entry.student_id, command="grade", target=grade.entry.target,
+            checks_digest=kind[1], facts_id=facts_id, run_target=target_id, steps=grade.steps, checks=grade.checks))
 
     def _store_facts(self, facts: dict) -> int:
         document = json.dumps(facts, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

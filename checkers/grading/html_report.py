@@ -8,21 +8,25 @@ value that came from the roster or a target is HTML-escaped.
 A step cell is ✔ points (passed), ✘ 0 (failed), "? nelze ověřit" (the evidence was missing: no
 points shown, since a 0 would read as a failure) or "⚠ nepodařilo se ověřit" (a check crashed).
 Advice is a violet "!N" beside the points of any step and is listed with the step's other checks;
-it never changes the points.
+it never changes the points. With a grading policy a step may be "omluveno" (the reason on hover and
+in the cell, no points, not in the maximum) and each student gets a Czech mark; with results from
+more than one source each row says where its counted result came from and what disagrees.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from checkers.grading.exports import ClassResult
+from checkers.grading.results import ClassResult
+from checkers.grading.sources import excuse, source_note
 from checkers.grading.model import (CHECK_STATUS_LABELS, CHECK_SYMBOLS, GRADED, NOT_VERIFIED, STATE_LABELS,
                                     STEP_STATUS_LABELS, display_text)
+from checkers.grading.policy import EXCUSED, EXCUSED_LABEL
 from checkers.report.terminal import points as points_word, recommendations, when
 from checkers.texts import plural
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
-RUN_KINDS = {"grade": "hodnocení", "regrade": "přehodnocení uložených faktů"}
+RUN_KINDS = {"grade": "hodnocení", "regrade": "přehodnocení uložených faktů", "class": "výsledky třídy"}
 RUN_STATUSES = {"running": "nedokončený", "finished": "dokončený", "interrupted": "přerušený (Ctrl-C)"}
 STEP_SYMBOLS = {"passed": "✔", "failed": "✘", "unverified": "?", "error": "⚠"}
 # The checks listed in a step's cell, in this order: what fails it, what could not be verified, advice.
@@ -48,6 +52,9 @@ td.step { text-align: center; min-width: 3.2rem; font-size: .9rem; }
 td.passed { background: var(--ok-bg); color: var(--ok); }
 td.failed { background: var(--bad-bg); color: var(--bad); }
 td.error, td.unverified { background: var(--warn-bg); color: var(--warn); }
+td.excused { background: var(--off-bg); color: var(--off); font-size: .75rem; }
+td.mark { text-align: center; font-weight: 700; } td.source { font-size: .78rem; max-width: 22rem; }
+.source-note { display: block; color: var(--warn); font-size: .75rem; }
 .status-word { display: block; font-size: .72rem; font-weight: 600; white-space: nowrap; }
 .advice { color: var(--advice); background: var(--advice-bg); border-radius: 4px; padding: 0 .25rem;
           font-size: .75rem; font-weight: 700; white-space: nowrap; }
@@ -87,7 +94,8 @@ def render_report(result: ClassResult) -> str:
         "<header><h1>Hodnocení třídy</h1>",
         f'<p class="meta">{e(run.course_title)} · běh č. {run.id}: {e(RUN_KINDS.get(run.kind, run.kind))}'
         + (f" běhu č. {run.source_run}" if run.source_run else "")
-        + f" · {e(when(run.started_at))} · {e(RUN_STATUSES.get(run.status, run.status))}</p></header>",
+        + f" · {e(when(run.started_at))} · {e(RUN_STATUSES.get(run.status, run.status))}</p>"
+        + _policy_line(result) + "</header>",
         _cards(summary),
         _chart(summary),
         _table(result),
@@ -114,6 +122,9 @@ def _cards(summary: dict) -> str:
         cards.append(("", f"průměr z {maximum} b.", f"{summary['average']:g}".replace(".", ",")))
         cards.append(("", "medián", f"{summary['median']:g}".replace(".", ",")))
         cards.append(("ok", "plný počet bodů", summary["full_marks"]))
+    for mark, count in summary.get("marks", {}).items():  # with a grading policy: how many got each mark
+        if count:
+            cards.append(("ok" if mark == "1" else "bad" if mark == "5" else "", f"známka {mark}", count))
     inner = "".join(f'<div class="card {css}"><b>{e(value)}</b>{e(label)}</div>' for css, label, value in cards)
     return f'<section><h2>Shrnutí třídy</h2><div class="cards" id="shrnuti">{inner}</div></section>'
 
@@ -154,6 +165,8 @@ def _table(result: ClassResult) -> str:
     head = "".join(f'<th scope="col" title="{e(s["title"])} ({e(points_word(s["points"]))})">'
                    f'{e(s.get("label", s["id"]))}<br>{s["points"]} b.</th>' for s in steps)
     rows = []
+    extra = ('<th scope="col">Známka</th>' if result.policy else "") + ('<th scope="col">Zdroj</th>'
+                                                                       if result.views else "")
     for target in result.targets:
         entry = target.entry
         name = (f'<th scope="row"><span class="name">{e(entry.name)}</span><span class="sid">{e(entry.student_id)}</span>'
@@ -163,25 +176,33 @@ def _table(result: ClassResult) -> str:
             cells = (f'<td class="notgraded {e(target.state)}" colspan="{len(steps)}" title="{e(target.hint)}">'
                      f'{e(text)}</td><td class="total">–</td>')
         else:
-            cells = "".join(_step_cell(target, step) for step in steps)
+            cells = "".join(_step_cell(result, target, step) for step in steps)
             cells += f'<td class="total">{target.points}/{target.max_points}</td>'
+        cells += _extra_cells(result, target)
         rows.append(f'<tr class="student {e(target.state)}">{name}{cells}</tr>')
     legend = ('<p class="legend"><span style="background:var(--ok-bg)">✔ splněno</span>'
               '<span style="background:var(--bad-bg)">✘ nesplněno – klikněte pro zprávy</span>'
               '<span style="background:var(--warn-bg)">? nelze ověřit – chyběly podklady, není to chyba studenta</span>'
               '<span style="background:var(--warn-bg)">⚠ chyba kontroly / stroj nedostupný</span>'
               '<span class="advice">! doporučení nad rámec lekce – body nebere</span>'
-              '<span style="background:var(--off-bg)">– nehodnoceno</span></p>')
+              '<span style="background:var(--off-bg)">– nehodnoceno</span>'
+              + ('<span style="background:var(--off-bg)">omluveno – s důvodem, do maxima se nepočítá</span>'
+                 if result.policy else "") + '</p>')
     return (f'<section><h2>Studenti × kroky</h2>{legend}<table class="grades" id="tabulka"><thead><tr>'
-            f'<th scope="col">Student</th>{head}<th scope="col">Body</th></tr></thead><tbody>'
+            f'<th scope="col">Student</th>{head}<th scope="col">Body</th>{extra}</tr></thead><tbody>'
             + "".join(rows) + "</tbody></table></section>")
 
 
-def _step_cell(target, step: dict) -> str:
+def _step_cell(result: ClassResult, target, step: dict) -> str:
     stored = target.steps.get(step["id"])
     if stored is None:
         return '<td class="step none" title="Tento krok se u tohoto cíle nehodnotí.">–</td>'
     status = stored.status
+    if status == EXCUSED:
+        reason = excuse(result, target, step["id"])
+        tip = f"{step.get('label', step['id'])}: {step['title']} – {EXCUSED_LABEL}: {reason} (nepočítá se do maxima)"
+        return (f'<td class="step excused" title="{e(tip)}">{e(EXCUSED_LABEL)}'
+                f'<span class="status-word">{e(reason)}</span></td>')
     checks = [c for c in target.checks if c.step == step["id"]]
     listed = sorted((c for c in checks if c.status in LISTED), key=lambda c: LISTED.index(c.status))
     skipped = sum(1 for c in checks if c.status == "skipped")
@@ -210,6 +231,31 @@ def _step_cell(target, step: dict) -> str:
         items += f"<li>{e(plural(skipped, 'další kontrola přeskočena', 'další kontroly přeskočeny', 'dalších kontrol přeskočeno'))}</li>"
     return (f'<td class="step {e(status)}" title="{escape(tip, quote=True)}"><details><summary>{shown}</summary>'
             f"<ul>{items}</ul></details></td>")
+
+
+def _extra_cells(result: ClassResult, target) -> str:
+    cells = ""
+    if result.policy:
+        mark = result.mark(target)
+        cells += f'<td class="mark">{mark if mark is not None else "–"}</td>'
+    if result.views:
+        view = result.view(target)
+        label = view.source_label if view is not None and view.source else "–"
+        note = source_note(result, target)
+        cells += (f'<td class="source">{e(label)}' + (f'<span class="source-note">{e(note)}</span>' if note else "")
+                  + "</td>")
+    return cells
+
+
+def _policy_line(result: ClassResult) -> str:
+    policy = result.policy
+    if policy is None:
+        return ""
+    marks = ", ".join(f"{m}: od {float(least):g} %".replace(".", ",") for m, least in policy.thresholds)
+    text = f"Pravidla hodnocení {policy.source or '(výchozí)'}: známky {marks}, jinak 5"
+    if policy.deadline:
+        text += f" · termín odevzdání {policy.deadline_text()}"
+    return f'<p class="meta" id="pravidla">{e(text)}.</p>'
 
 
 def _history(history: list[dict], current: int) -> str:

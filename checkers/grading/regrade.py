@@ -16,14 +16,19 @@ from checkers.grading.model import GRADED, TargetGrade
 from checkers.grading.runner import column_steps, grade_facts, max_points
 from checkers.paths import TEXTS_DIR
 
-CHECKS_DIR = TEXTS_DIR.parent / "checks"
+ROOT = TEXTS_DIR.parent
+CHECKS_DIR = ROOT / "checks"
 
 
 def checks_digest(course: Course) -> str:
     """Which version of the checks graded a run: a hash of the check code, their texts and the course."""
     h = hashlib.sha256()
-    for path in sorted(CHECKS_DIR.glob("*.py")) + [TEXTS_DIR / "checks.toml", course.source]:
-        h.update(path.name.encode() + b"\0")
+    # the checks and doctor's causes, the texts, the facts' accessors and schema, the engine, the course
+    sources = sorted(CHECKS_DIR.rglob("*.py")) + [TEXTS_DIR / "checks.toml", TEXTS_DIR / "diagnoses.toml",
+                                                  ROOT / "factsview.py", ROOT / "facts_schema.json",
+                                                  ROOT / "engine.py", course.source]
+    for path in sources:
+        h.update(path.relative_to(path.parents[1]).as_posix().encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
@@ -41,7 +46,7 @@ def regrade(book: Gradebook, course: Course, source: RunInfo,
             grade = TargetGrade(target.entry, GRADED, steps=steps, checks=checks, seconds=0.0)
         else:
             grade = TargetGrade(target.entry, target.state, target.reason, target.hint, seconds=0.0)
-        if grade.state != "pending":
+        if grade.state != "pending" or grade.reason:  # a pending target's reason (no file imported) stays
             book.record(run_id, position, grade, facts_id=target.facts_id)
         if on_result:
             on_result(position, grade)

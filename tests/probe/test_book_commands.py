@@ -12,7 +12,8 @@ So that nothing leaves this machine and no VM is needed, the test only adds to a
 * web addresses and SSH hosts are mapped to a closed port on 127.0.0.1 (CHECKERS_CONNECT_TO,
   an SSH config), so those commands fail to connect, in Czech, exit 2;
 * `watch` and `book --serve` (which run until stopped) are stopped with Ctrl-C after a while;
-* `grade` and `regrade` get a last `--out` in a temporary directory, so no gradebook lands in the repo.
+* `grade`, `regrade` and `class export` get a last `--out` in a temporary directory, so no gradebook
+  lands in the repo.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def prepared(command: str, project: Path, port: int, ssh_config: Path) -> tuple[
     addition: list[str] = []
     if args[:1] == ["lab"] and args[1:2] != ["status"]:
         addition = ["--help"]
-    elif args[:1] in (["grade"], ["regrade"]):
+    elif args[:1] in (["grade"], ["regrade"]) or args[:2] == ["class", "export"]:
         addition = ["--out", str(project.parent / "hodnoceni")]  # the last --out wins: nothing lands in the repo
     elif args and CONNECTS.match(args[0]) and "--target" not in args:
         addition = ["--target", "local", "--project", str(project)]

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 from checkers.commands.base import Context, Result
+from checkers.grading.policy import policy_warnings
+from checkers.course import Course
 from checkers.errors import CheckerError, ExitCode
 from checkers.grading import exports
 from checkers.grading.gradebook import Gradebook, gradebook_path, run_owner
@@ -43,6 +45,13 @@ def _project(args: argparse.Namespace) -> str | None:
     return project
 
 
+def _policy(course: Course, args: argparse.Namespace):
+    """The grading policy given with --policy (checked before anything is written), or None."""
+    from checkers.grading.policy import load_policy
+
+    return load_policy(args.policy, course) if getattr(args, "policy", None) else None
+
+
 # ------------------------------------------------------------------------------------- grade
 def grade(ctx: Context) -> Result:
     course, args, report = ctx.course, ctx.args, ctx.report
@@ -51,7 +60,15 @@ def grade(ctx: Context) -> Result:
     from checkers.grading.roster import classroom_size, load_roster
     from checkers.grading.runner import ClassGrader, GradeSettings, column_steps, max_points
 
-    if not args.roster:
+    policy = _policy(course, args)
+    if getattr(args, "import_path", None):
+        from checkers.grading.import_run import run_import
+
+        return Result(*run_import(course, args, report, policy, _out_dir(args)))
+    if getattr(args, "roster", None):
+        raise CheckerError("Volba --roster patří k `grade --import`.",
+                           "U hodnocení přes SSH zadejte soupisku jako argument: `./kurz grade soupiska.csv`.")
+    if not args.roster_file:
         raise CheckerError("Chybí soupiska třídy.", "Napište `./kurz grade soupiska.csv` "
                                                     "(vzor pro učebnu s Vagrantem: `./kurz roster --vagrant 12`).")
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
@@ -59,7 +76,7 @@ def grade(ctx: Context) -> Result:
                            "Kolik strojů se kontroluje najednou, např. `--concurrency 8`.")
     if not args.timeout > 0:
         raise CheckerError(f"--timeout {args.timeout:g} musí být kladné číslo sekund.", "Např. `--timeout 60`.")
-    roster_path = Path(args.roster)
+    roster_path = Path(args.roster_file)
     notes: list[str] = []
     entries = load_roster(roster_path, notes)
     size = classroom_size(entries)
@@ -107,9 +124,10 @@ def grade(ctx: Context) -> Result:
         signal.signal(signal.SIGINT, previous)
     interrupted = stop.is_set()
     book.finish_run(run_id, "interrupted" if interrupted else "finished")
-    written = exports.write_all(book, run_id, out_dir)
-    result = exports.load_result(book, run_id)
+    written = exports.write_all(book, run_id, out_dir, policy)
+    result = exports.load_result(book, run_id, policy)
     book.close()
+    policy_warnings(console, policy, result)
     _summary(console, result, written, time.monotonic() - started, out_dir)
     document = exports.grades_document(result)
     if interrupted:
@@ -161,6 +179,7 @@ def regrade(ctx: Context) -> Result:
     from checkers.grading.regrade import regrade as regrade_run
 
     course, args, report = ctx.course, ctx.args, ctx.report
+    policy = _policy(course, args)
     out_dir = _out_dir(args)
     path = gradebook_path(out_dir)
     if not path.is_file():
@@ -171,20 +190,22 @@ def regrade(ctx: Context) -> Result:
     source = book.run(args.run)
     before = {t.position: t for t in book.targets(source.id)}
     run_id = regrade_run(book, course, source)
-    written = exports.write_all(book, run_id, out_dir)
-    result = exports.load_result(book, run_id)
+    written = exports.write_all(book, run_id, out_dir, policy)
+    result = exports.load_result(book, run_id, policy)
+    after = {t.position: t for t in book.targets(run_id)}  # as stored: compared with `before` (no policy)
     book.close()
     console = report.errors if args.json else report.console
     console.print(f"[bold]Běh č. {run_id}[/bold]: přehodnoceny uložené výsledky běhu č. {source.id} "
                   "současnými kontrolami, bez připojení ke strojům.", soft_wrap=not console.is_terminal)
     changed = 0
-    for target in result.targets:
+    for target in after.values():
         old = before.get(target.position)
         if old is not None and target.state == GRADED and old.points != target.points:
             changed += 1
             console.print(f"  {shown_name(target)}: {old.points} → {target.points} b.", soft_wrap=not console.is_terminal)
     if not changed:
         console.print("  Žádnému studentovi se počet bodů nezměnil.")
+    policy_warnings(console, policy, result)
     _summary(console, result, written, None, out_dir)
     return Result(int(ExitCode.OK), exports.grades_document(result))
 
