@@ -25,6 +25,8 @@ import uuid
 import zlib
 from datetime import datetime, timezone
 
+from checkers.probe.envelope import MASK, SECRET_ASSIGNMENT, URL_PASSWORD
+
 KIND = "kurz-submission"
 SCHEMA = 1
 SERVER_NAME = "kurz-class/1"
@@ -42,7 +44,6 @@ ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 CODE_PATTERN = re.compile(r"^[A-Z]{4}-\d{4}$")
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O: never confused with 1 and 0 when read aloud
 
-MASK = "«skryto»"  # the probe's own mark for a masked value (checkers.probe.main.MASK)
 
 
 class ProtocolError(ValueError):
@@ -79,8 +80,7 @@ def build_submission(*, sequence: int, command: str, target: str, facts: dict, v
 
 def mask_document(value):
     """Secret-looking assignments (SECRET_KEY = '…', PASSWORD: "…") and passwords in URLs masked,
-    anywhere in the document: the probe's own patterns (checkers.probe.main), a second net after it."""
-    from checkers.probe.main import SECRET_ASSIGNMENT, URL_PASSWORD
+    anywhere in the document: the probe's own patterns (checkers.probe.envelope), a second net after it."""
 
     return _mask(value, SECRET_ASSIGNMENT, URL_PASSWORD)
 

@@ -67,18 +67,14 @@ class Grader:
 
 
 def doctor_cause(facts: dict) -> str:
-    """Doctor's most likely cause for the dashboard (the one place the class server asks doctor;
-    the integrator switches it to the unified engine)."""
+    """Doctor's root cause for the dashboard (the one place the class server asks doctor): the first
+    cause the engine finds, with its fix; "" when none is found (or none could be looked for)."""
     from checkers import doctor
 
-    try:
-        findings = [f for f in doctor.diagnose(facts) if not f.advice]
-        if not findings:
-            return ""
-        diagnosis = doctor.render(findings[0])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return ""  # facts too incomplete for doctor: no cause rather than a wrong one
-    return f"{diagnosis.title} – {diagnosis.fix}".strip(" –")[:600]
+    causes = doctor.examine(facts).causes
+    if not causes:
+        return ""
+    return f"{causes[0].title} – {causes[0].hint}".strip(" –")[:600]
 
 
 _worker: Grader | None = None  # one per worker process (its own cache)
