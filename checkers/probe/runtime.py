@@ -206,8 +206,10 @@ def guard_tree() -> None:
 class Started:
     """A command started now and waited for later (`result`), or stopped unwaited (`cancel`).
     It runs in a session of its own; when it ends (or is ended), whatever it left running in its
-    process group is ended too, and so is what escaped it (end_escapees). The command is done when
-    it exits, not when its output closes: a process it left behind may hold the pipes open."""
+    process group is ended too. An `untrusted` command (the project's code) is done when it exits,
+    not when its output closes (what it left behind may hold the pipes open), and what escaped its
+    group is ended too (end_escapees). Trusted commands are read as communicate() does: no threads,
+    which count on an emulated VM."""
 
     END_GRACE = 2.0  # seconds for the output still in the pipes once everything is ended
 
@@ -235,7 +237,8 @@ class Started:
                 _SPAWNED.add(self.proc.pid)
             with _RUNNING_LOCK:
                 _RUNNING[self.proc.pid] = self.proc
-            self.output = _Drain(self.proc, self.stdin)
+            if untrusted:
+                self.output = _Drain(self.proc, self.stdin)
         except FileNotFoundError:
             self.failed = Result(127, "", "command not found: %s" % args[0])
         except (PermissionError, OSError) as exc:
@@ -245,6 +248,8 @@ class Started:
         """Wait until `timeout` seconds after the start; never raises because of the command itself."""
         if self.failed is not None:
             return self.failed
+        if self.output is None:
+            return self._communicate(timeout)
         timed_out = False
         try:
             self.proc.wait(max(0.0, self.start + timeout - time.monotonic()))
@@ -260,6 +265,22 @@ class Started:
             return Result(124, out, "timed out after %ss\n" % timeout + err[-4000:], True,
                           time.monotonic() - self.start)
         return Result(self.proc.returncode, out, err, False, time.monotonic() - self.start)
+
+    def _communicate(self, timeout: float) -> Result:
+        try:
+            out, err = self.proc.communicate(self.stdin, timeout=max(0.0, self.start + timeout - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self._end()
+            out, err = self.proc.communicate()
+            return Result(124, (out or b"").decode("utf-8", "replace"),
+                          "timed out after %ss\n" % timeout + (err or b"").decode("utf-8", "replace")[-4000:],
+                          True, time.monotonic() - self.start)
+        except BaseException:
+            self._end()
+            raise
+        self._end()  # anything it left running in its group
+        return Result(self.proc.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                      False, time.monotonic() - self.start)
 
     def _end(self) -> None:
         end_group(self.proc.pid)
@@ -278,7 +299,10 @@ class Started:
     def cancel(self) -> None:
         if self.proc is not None:
             self._end()
-            self.output.collect(self.END_GRACE)
+            if self.output is not None:
+                self.output.collect(self.END_GRACE)
+            else:
+                self.proc.communicate()
 
 
 class _Drain:
