@@ -179,7 +179,8 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
-SSH_CASES = ["keyerror_name", "valueerror_both", "print_then_fail", "subprocess_output", "loads_but_prints"]
+SSH_CASES = ["keyerror_name", "valueerror_both", "print_then_fail", "subprocess_output", "loads_but_prints",
+             "killed_by_signal"]
 
 
 def test_no_canary_leaves_over_ssh(corpus, sshd, tmp_path, checkers_home):
