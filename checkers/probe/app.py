@@ -12,7 +12,8 @@ import os
 import pwd
 import re
 
-from checkers.probe.runtime import Captured, Started, base_env, module_source
+from checkers.probe.pipes import Captured
+from checkers.probe.runtime import Started, base_env, module_source
 
 VENV_NAMES = (".venv", "venv", "env", ".env")
 SETTINGS_RE = re.compile(r"""os\.environ\.setdefault\(\s*['"]DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([\w.]+)['"]""")
