@@ -1,8 +1,9 @@
 """Runs INSIDE the project's own interpreter (its venv), with the app's settings and environment.
 
-Prints one JSON object on stdout. Secret values never leave this process except in the
-private "scrub" list, which the probe uses to mask them in logs and then drops.
-Everything the project prints while importing goes to stderr.
+Prints one JSON object on stdout, after lines naming the secrets seen so far ({"scrub": [...]}).
+Secret values never leave this process except in those private "scrub" lists, which the probe uses
+to mask them and then drops. Everything the project prints goes to the probe's own pipe
+(CapturedOutput), which the probe masks before passing on its tail.
 """
 
 import ast

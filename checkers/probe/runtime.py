@@ -64,6 +64,8 @@ def user_kwargs(user: str | None) -> dict:
 # here, so the probe can end them all when it is told to stop or its reader is gone (guard_tree).
 _RUNNING: dict = {}
 _RUNNING_LOCK = threading.RLock()  # also taken in the signal handler (end_all)
+
+
 def end_group(pid: int) -> None:
     """SIGKILL the process group led by `pid` (a child we started with a session of its own)."""
     try:
