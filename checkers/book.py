@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from checkers.children import run_group
 from checkers.errors import CheckerError
 from checkers.paths import BOOK_DIR, EXERCISES_DIR
 
@@ -125,16 +126,15 @@ def build_book(book_dir: Path = BOOK_DIR, output_dir: Path | None = None, force:
     pythonpath = os.pathsep.join(p for p in (repo_root, os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8", "PYTHONPATH": pythonpath}
     started = time.monotonic()
-    try:
-        proc = subprocess.run(command, cwd=book_dir.parent, env=env, capture_output=True, text=True,
-                              encoding="utf-8", errors="replace", timeout=BUILD_TIMEOUT)
+    try:  # in a session of its own: a timeout, Ctrl-C or error ends Sphinx's workers too
+        proc = run_group(command, cwd=book_dir.parent, env=env, timeout=BUILD_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise CheckerError(f"Sestavení knihy nedoběhlo ani za {BUILD_TIMEOUT} s.",
                            "Zkuste to znovu; když se to opakuje, smažte adresář book/_build a sestavte knihu načisto.") from exc
     except OSError as exc:
         raise CheckerError(f"Sestavení knihy nešlo spustit: {exc}.", "Zkontrolujte instalaci Pythonu kurzu.") from exc
     seconds = time.monotonic() - started
-    output = ANSI.sub("", proc.stdout + proc.stderr)
+    output = ANSI.sub("", (proc.stdout + proc.stderr).decode("utf-8", "replace"))
     log_path.write_text(output, encoding="utf-8")
 
     if proc.returncode != 0 or not (html_dir / "index.html").is_file():

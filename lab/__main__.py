@@ -47,7 +47,11 @@ def _cmd_up(args) -> int:
     ensure_image(install_deps=args.install_deps)
     print("Startuji kurzový stroj (bez hardwarové virtualizace to trvá asi půl minuty) …", flush=True)
     vm.start(timeout=args.timeout)
-    state = vm.wait_ready(timeout=60)
+    try:
+        state = vm.wait_ready(timeout=60)
+    except BaseException:  # Ctrl-C (or no answer) before `up` has finished: nothing is left running
+        vm.stop(graceful=False)
+        raise
     accel = "KVM" if vm.accel == "kvm" else "softwarová emulace (TCG)"
     print(f"Stroj běží ({state}). PID {vm.pid}, {accel}.")
     print(f"  web:        http://127.0.0.1:{vm.http_port}/  (port 80 stroje)")

@@ -192,15 +192,18 @@ def start_session_vm(log=print) -> CourseVM:
     (state_dir / "owner.pid").write_text(str(os.getpid()))
     vm = CourseVM(name, image=image, state_dir=state_dir, http_port=0, ephemeral=True, log=log)
     t0 = time.monotonic()
-    vm.start()
-    state = vm.wait_ready(timeout=120)
-    vm.timings["image (cached or built)"] = round(image_s, 1)
-    vm.timings["boot to ready"] = round(time.monotonic() - t0, 1)
-    if state != "running":
-        failed = vm.run("systemctl --failed --no-legend", check=False).stdout
+    vm.start()  # ends its QEMU itself when it fails
+    try:  # the caller gets no VM to stop when this fails (Ctrl-C included): stop it here
+        state = vm.wait_ready(timeout=120)
+        vm.timings["image (cached or built)"] = round(image_s, 1)
+        vm.timings["boot to ready"] = round(time.monotonic() - t0, 1)
+        if state != "running":
+            failed = vm.run("systemctl --failed --no-legend", check=False).stdout
+            raise LabError(f"Stroj nastartoval ve stavu {state!r}, selhané jednotky:\n{failed}")
+        vm.snapshot(CourseVM.FRESH)
+    except BaseException:
         vm.stop(graceful=False)
-        raise LabError(f"Stroj nastartoval ve stavu {state!r}, selhané jednotky:\n{failed}")
-    vm.snapshot(CourseVM.FRESH)
+        raise
     return vm
 
 

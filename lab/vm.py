@@ -4,7 +4,9 @@ One instance = one directory (default ~/.cache/django-v-produkci/lab/<name>/) ho
 overlay.qcow2 (copy-on-write over the cached base image, which stays clean), qemu.pid, qmp.sock,
 serial.log, qemu.log, ssh-config (the exact form `vagrant ssh-config` prints) and state.json.
 KVM is used only when it really works (/dev/kvm and a CPU with vmx/svm); otherwise TCG.
-The VM is stopped by its PID (poweroff over SSH first). Snapshots: QEMU internal snapshots in the
+The VM is stopped by its PID (poweroff over SSH first), with what it started (its process group),
+and so is the SSH connection master. Every helper (qemu-img, ssh) runs in a session of its own,
+ended as a group on a timeout, Ctrl-C or an error (lab.processes). Snapshots: QEMU internal snapshots in the
 overlay via QMP (savevm/loadvm); after a restore the guest clock is set to the host's.
 """
 
@@ -17,7 +19,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import tarfile
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 
 from lab.build import Image, ensure_image
+from lab import processes
 from lab.errors import LabError
 from lab.paths import REPO_ROOT, instances_dir
 
@@ -64,22 +66,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def pid_alive(pid: int) -> bool:
-    """Is this process running (not a zombie)? pid 0 or less never is (kill would signal a group)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie is not alive for our purposes.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+pid_alive = processes.alive
+HELPER_TIMEOUT = 120  # qemu-img on a large overlay, QEMU's own start before it daemonizes
+MASTER_PID = re.compile(r"\(pid=(\d+)\)")
 
 
 SSH_CONFIG_TEMPLATE = """\
@@ -242,8 +231,12 @@ class VM:
                 )
         if self.ephemeral or not self.overlay.exists():
             self.overlay.unlink(missing_ok=True)
-            subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image.disk), "-F", "qcow2",
-                            str(self.overlay)], check=True)
+            created = processes.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image.disk), "-F", "qcow2",
+                                     str(self.overlay)], timeout=HELPER_TIMEOUT, capture=True)
+            if created.returncode != 0:
+                raise LabError(f"Disk stroje se nepodařilo vytvořit (qemu-img skončil kódem {created.returncode}): "
+                               + (created.stderr or "").strip()[-500:],
+                               "Zkontrolujte volné místo na disku a spusťte `./kurz lab up` znovu.")
         self.ssh_port = free_port()
         self.http_port = self._pick_http_port()
         accel = (["-accel", "kvm", "-cpu", "host"] if self.accel == "kvm"
@@ -258,16 +251,20 @@ class VM:
                "-nic", nic, "-display", "none", "-serial", f"file:{self.serial_log}", "-monitor", "none",
                "-qmp", f"unix:{self.qmp_socket},server=on,wait=off",
                "-pidfile", str(self.pid_file), "-daemonize"]
-        with open(self.qemu_log, "w") as err:
-            proc = subprocess.run(cmd, stdout=err, stderr=err, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0 or not self.is_running():
-            raise LabError(
-                "QEMU se nepodařilo spustit:\n" + self.qemu_log.read_text(errors="replace")[-1500:],
-                "Je nainstalovaný balíček qemu-system-x86? (sudo bash lab/install-host-deps.sh)",
-            )
-        self._write_ssh_config()
-        self._save_state()
-        try:
+        try:  # from here on, whatever goes wrong (Ctrl-C included) ends the QEMU it started
+            with open(self.qemu_log, "w") as err:
+                try:
+                    proc = processes.run(cmd, stdout=err, stderr=err, timeout=HELPER_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    raise LabError(f"QEMU se nespustil ani za {HELPER_TIMEOUT} s, tak jsem ho ukončil.",
+                                   "Zkuste to znovu; když se to opakuje, restartujte počítač.") from None
+            if proc.returncode != 0 or not self.is_running():
+                raise LabError(
+                    "QEMU se nepodařilo spustit:\n" + self.qemu_log.read_text(errors="replace")[-1500:],
+                    "Je nainstalovaný balíček qemu-system-x86? (sudo bash lab/install-host-deps.sh)",
+                )
+            self._write_ssh_config()
+            self._save_state()
             self.wait_ready(timeout=timeout)
         except BaseException:
             self.stop(graceful=False)
@@ -275,8 +272,11 @@ class VM:
         return self
 
     def _overlay_backing(self) -> str | None:
-        proc = subprocess.run(["qemu-img", "info", "--output=json", str(self.overlay)],
-                              capture_output=True, text=True)
+        try:
+            proc = processes.run(["qemu-img", "info", "--output=json", str(self.overlay)], capture=True,
+                                 timeout=HELPER_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None
         if proc.returncode != 0:
             return None
         info = json.loads(proc.stdout)
@@ -319,8 +319,7 @@ class VM:
         """Run a shell command on the VM as user vagrant (sudo works without a password)."""
         argv = [*self._ssh_base(master), "default", cmd]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input,
-                                  stdin=None if input is not None else subprocess.DEVNULL)
+            proc = processes.run(argv, capture=True, timeout=timeout, input=input)
         except subprocess.TimeoutExpired as exc:
             raise LabError(f"Příkaz na stroji nedoběhl do {timeout:.0f} s: {cmd}") from exc
         if check and proc.returncode != 0:
@@ -331,10 +330,33 @@ class VM:
         return proc
 
     def close_master(self) -> None:
-        """Stop the SSH connection master we started (ControlPersist), if any."""
+        """Stop the SSH connection master we started (ControlPersist), if any: asked to exit, and
+        ended by the PID it reports when it does not (a hung connection)."""
         if self.control_path.exists():
-            subprocess.run([*self._ssh_base(True), "-O", "exit", "default"], capture_output=True, timeout=15)
+            pid = None
+            try:
+                check = processes.run([*self._ssh_base(True), "-O", "check", "default"], capture=True, timeout=15)
+                found = MASTER_PID.search(check.stderr or "")
+                pid = int(found.group(1)) if found else None
+                processes.run([*self._ssh_base(True), "-O", "exit", "default"], capture=True, timeout=15)
+            except (subprocess.TimeoutExpired, OSError):
+                pass
+            if pid is not None:
+                end = time.monotonic() + 3
+                while time.monotonic() < end and pid_alive(pid):
+                    time.sleep(0.1)
+                if pid_alive(pid) and self._is_our_master(pid):
+                    processes.stop_daemon(pid, grace=2)
         self.control_path.unlink(missing_ok=True)
+
+    def _is_our_master(self, pid: int) -> bool:
+        """The PID is an ssh master for our control socket (not a reused PID)."""
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        # A detached master renames itself "ssh: <ControlPath> [mux]".
+        return cmdline.startswith(b"ssh") and str(self.control_path).encode() in cmdline
 
     def wait_ready(self, timeout: float = 300) -> str:
         """Wait for SSH, then for systemd to finish booting; returns is-system-running's answer."""
@@ -368,6 +390,7 @@ class VM:
         """Power off over SSH, then make sure the QEMU process (by PID) is gone."""
         pid = self.pid
         if pid is not None and self.is_running():
+            group = processes.own_group(pid)  # QEMU's session: what it started ends with it
             if graceful:
                 try:
                     self.run("sudo systemctl poweroff", check=False, timeout=15)
@@ -376,16 +399,7 @@ class VM:
                 end = time.monotonic() + timeout
                 while time.monotonic() < end and pid_alive(pid):
                     time.sleep(0.5)
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                if not pid_alive(pid):
-                    break
-                try:
-                    os.kill(pid, sig)
-                except ProcessLookupError:
-                    break
-                end = time.monotonic() + 10
-                while time.monotonic() < end and pid_alive(pid):
-                    time.sleep(0.2)
+            processes.stop_daemon(pid, group=group)
         try:
             self.close_master()
         except (subprocess.TimeoutExpired, OSError):

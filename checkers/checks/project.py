@@ -42,15 +42,19 @@ def venv_works(facts: dict):
             return unknown("denied", interpreter=app["interpreter"], user=django.get("ran_as") or app.get("user") or "?",
                            output=output)
         stopped = django.get("stopped_at") or {}
+        printed = printed_line(django)
         if stopped.get("file"):  # the interpreter itself died (a signal) while running the project's code
-            return failed("crashed_at", interpreter=app["interpreter"], file=stopped["file"], line=stopped.get("line"))
-        return failed("crashed", interpreter=app["interpreter"], output=output)
+            return failed("crashed_at_printed" if printed else "crashed_at", interpreter=app["interpreter"],
+                          file=stopped["file"], line=stopped.get("line"), printed=printed)
+        return failed("crashed", interpreter=app["interpreter"], output=output if output != "?" else printed or "?")
     if django.get("not_run") == "timeout":  # a hanging project, not a broken venv
         stopped = django.get("stopped_at") or {}
+        printed = printed_line(django)
+        suffix = "_printed" if printed else ""
         if stopped.get("file"):
-            return unknown("timeout_at", interpreter=app["interpreter"], file=stopped["file"],
-                           line=stopped.get("line") or "?")
-        return unknown("timeout", interpreter=app["interpreter"])
+            return unknown("timeout_at" + suffix, interpreter=app["interpreter"], file=stopped["file"],
+                           line=stopped.get("line") or "?", printed=printed)
+        return unknown("timeout" + suffix, interpreter=app["interpreter"], printed=printed)
     if django.get("not_run"):
         return failed("not_run", interpreter=app["interpreter"], why=django["not_run"])
     error = django.get("settings_error") or {}
@@ -68,6 +72,12 @@ def settings_load(facts: dict):
 
 
 PERMISSION_WORDS = ("Permission denied", "PermissionError", "EACCES")
+
+
+def printed_line(django: dict) -> str | None:
+    """The last line the project printed before its interpreter died (masked by the probe)."""
+    line = last_line(django.get("output_tail") or "")
+    return None if line == "?" else (line.strip()[:200] + ("…" if len(line.strip()) > 200 else ""))
 
 
 def last_line(text: str) -> str:

@@ -12,6 +12,7 @@ import os
 import pwd
 import re
 
+from checkers.probe.pipes import Captured
 from checkers.probe.runtime import Started, base_env, module_source
 
 VENV_NAMES = (".venv", "venv", "env", ".env")
@@ -203,27 +204,77 @@ def inspection_command(app: dict, timeout: float) -> dict | None:
 
 
 def start_inspection(command: dict) -> Started:
-    return Started(command["args"], user=command["user"], env=command["env"], cwd=command["cwd"])
-
-
-def inspection_result(started: Started, command: dict) -> tuple:
-    """Wait for django_inspect; returns (facts, scrub)."""
-    result = started.result(command["timeout"])
-    if result.timed_out:
-        return {"not_run": "timeout", "stderr": result.err[-1500:]}, []
+    """Start django_inspect. Whatever the project prints goes to a pipe of the probe's own (the
+    inspection's `output_fd`), so it is still here when the interpreter dies: a crash, or a hang
+    ended on the timeout. It is only ever passed on masked (inspection_result)."""
+    read_fd, write_fd = os.pipe()
+    params = dict(json.loads(command["args"][-1]), output_fd=write_fd)
     try:
-        payload = json.loads(result.out)
-    except ValueError:
-        return {"not_run": "crashed", "rc": result.rc, "stderr": (result.err or result.out)[-1500:]}, []
-    facts = payload.get("facts", {})
-    facts["stderr_tail"] = result.err[-1500:] if result.err else ""
+        started = Started(command["args"][:-1] + [json.dumps(params)], user=command["user"], env=command["env"],
+                          cwd=command["cwd"], pass_fds=(write_fd,), untrusted=True)
+    finally:
+        os.close(write_fd)  # the interpreter holds the only write end now
+    started.captured = Captured(read_fd)
+    return started
+
+
+def inspection_result(started: Started, command: dict, known: tuple = ()) -> tuple:
+    """Wait for django_inspect; returns (facts, scrub). `known`: secrets the probe found itself.
+
+    The interpreter names the secrets it sees on its stdout as it goes (before the project prints
+    anything through Python, before it starts a process, when it is about to be ended as hanging),
+    then its facts. So what the project printed is masked with every secret named before it died,
+    besides the probe's own and the assignments and URL passwords any text is masked for."""
+    result = started.result(command["timeout"])
+    captured = getattr(started, "captured", None)
+    printed = captured.text() if captured is not None else ""
+    document, scrub, other = read_documents(result.out)
+    scrub = [value for value in scrub if isinstance(value, str) and value]
+    own = (other + result.err).strip()  # the interpreter's own words: faulthandler, the hang marker
+    if result.timed_out:
+        return {"not_run": "timeout", "stderr": masked_tail(own, scrub + list(known)),
+                "output_tail": masked_tail(printed, scrub + list(known))}, scrub
+    if document is None:
+        return {"not_run": "crashed", "rc": result.rc, "stderr": masked_tail(own, scrub + list(known)),
+                "output_tail": masked_tail(printed, scrub + list(known))}, scrub
+    facts = document.get("facts", {})
+    facts["stderr_tail"] = masked_tail((printed + own).strip(), scrub + list(known))
     facts["ran_as"] = command["user"] if os.geteuid() == 0 else None
-    return facts, payload.get("scrub", [])
+    return facts, scrub
 
 
-def inspect_django(app: dict, timeout: float, started_early=None) -> tuple:
+def read_documents(out: str) -> tuple:
+    """(the facts document or None, every secret named, the lines that are no JSON of ours)."""
+    document, scrub, other = None, [], []
+    for line in out.splitlines():
+        try:
+            data = json.loads(line) if line.startswith("{") else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or "scrub" not in data:
+            other.append(line)
+            continue
+        scrub.extend(data.get("scrub") or [])
+        if "facts" in data:
+            document = data
+    return document, scrub, "\n".join(other)
+
+
+def masked_tail(text: str, secrets: list, limit: int = 1500) -> str:
+    """The end of `text` with every secret masked first, then cut at a line start."""
+    from checkers.probe.main import mask
+
+    text = mask(text or "", set(secrets))
+    if len(text) > limit:
+        text = text[-limit:]
+        text = text.split("\n", 1)[1] if "\n" in text[:-1] else text
+    return text
+
+
+def inspect_django(app: dict, timeout: float, started_early=None, known=()) -> tuple:
     """Run django_inspect for `app`; returns (facts, scrub). `started_early`: (command, Started) of
     an inspection started before `app` was known for sure: used when its command is this one.
+    `known`: secrets the probe found itself, to mask the project's output with.
 
     When the app's user is refused by the file system (a project directory it cannot enter, a
     settings file it cannot read), the project is inspected again as the project's owner: the
@@ -236,13 +287,14 @@ def inspect_django(app: dict, timeout: float, started_early=None) -> tuple:
         early = None
     if command is None:
         return {"not_run": "no-interpreter"}, []
-    facts, scrub = inspection_result(early or start_inspection(command), command)
+    known = tuple(known)
+    facts, scrub = inspection_result(early or start_inspection(command), command, known)
     facts["started_early"] = early is not None
     denied = permission_refusal(facts) or user_shut_out(facts, command["user"], app.get("project_dir"))
     project_owner = owner(app.get("project_dir") or "/")
     if denied and os.geteuid() == 0 and project_owner and project_owner != command["user"]:
         retry = dict(command, user=project_owner)
-        again, again_scrub = inspection_result(start_inspection(retry), retry)
+        again, again_scrub = inspection_result(start_inspection(retry), retry, known)
         if not permission_refusal(again):
             again["app_user_denied"] = {"user": command["user"] or "root", "error": denied}
             again["started_early"] = False

@@ -60,3 +60,8 @@ PROJECT_DIR = None  # the project's real path: set_project_dir()
 def set_project_dir(project_dir):
     global PROJECT_DIR
     PROJECT_DIR = os.path.realpath(project_dir).rstrip(os.sep) if project_dir else None
+
+
+def current_project_dir():
+    """PROJECT_DIR as set now (one global whether the parts run as one script or as modules)."""
+    return PROJECT_DIR

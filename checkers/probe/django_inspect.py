@@ -1,8 +1,9 @@
 """Runs INSIDE the project's own interpreter (its venv), with the app's settings and environment.
 
-Prints one JSON object on stdout. Secret values never leave this process except in the
-private "scrub" list, which the probe uses to mask them in logs and then drops.
-Everything the project prints while importing goes to stderr.
+Prints one JSON object on stdout, after lines naming the secrets seen so far ({"scrub": [...]}).
+Secret values never leave this process except in those private "scrub" lists, which the probe uses
+to mask them and then drops. Everything the project prints goes to the probe's own pipe
+(CapturedOutput), which the probe masks before passing on its tail.
 
 This module runs the inspection (output capture, hang watch, the sections in order); its parts
 are django_errors, django_secrets, django_storage and django_database. The project's interpreter has
@@ -14,15 +15,16 @@ import gc
 import json
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
 
 if __name__ != "__main__":  # imported (the probe, tests); sent as one script, the parts precede this
     from checkers.probe.django_database import connect_early, database_facts
-    from checkers.probe.django_errors import error_facts, set_project_dir
-    from checkers.probe.django_secrets import (frame_secrets, list_tracked_files, masked, masked_tree, secret_facts,
-                                               settings_secrets)
+    from checkers.probe.django_errors import current_project_dir, error_facts, project_frame, set_project_dir
+    from checkers.probe.django_secrets import (frame_secrets, list_tracked_files, masked_tree, secret_facts,
+                                               secret_values, settings_secrets)
     from checkers.probe.django_storage import deploy_facts, media_facts, static_facts
 
 STARTED = time.monotonic()
@@ -30,43 +32,25 @@ STARTED = time.monotonic()
 
 class CapturedOutput:
     """Whatever the project prints, at the file-descriptor level (Python's print, C extensions,
-    its subprocesses), goes to a pipe read here, never straight to the probe: it is masked with
-    the secrets found before it leaves. Our JSON goes to a private copy of the original stdout,
-    which the project's output can no longer corrupt. If the interpreter dies (os._exit, a hang
-    ended by the probe), the captured output dies with it, unread."""
+    its subprocesses), goes to the probe's pipe `output_fd`, never to our stdout: the probe reads
+    it as it comes (so it outlives this interpreter: a crash, a hang ended by the probe) and passes
+    on only its masked tail. Our JSON goes to a private copy of the original stdout, which the
+    project's output can no longer corrupt; the secrets we see are named there (SecretNamer)."""
 
-    LIMIT = 64_000
-
-    def __init__(self):
+    def __init__(self, output_fd=None):
         sys.stdout.flush()
         sys.stderr.flush()
         self.json_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
         self.err_fd = os.dup(2)  # our own messages (faulthandler's dump of a hang)
-        read_fd, write_fd = os.pipe()
-        os.dup2(write_fd, 1)
-        os.dup2(write_fd, 2)
-        os.close(write_fd)
-        self.read_fd = read_fd
-        self.chunks = []
-        self.size = 0
-        self.thread = threading.Thread(target=self._read, name="captured-output", daemon=True)
-        self.thread.start()
+        if output_fd is None:  # run by hand, without a probe: the project's output is dropped
+            output_fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        os.close(output_fd)
 
-    def _read(self):
-        while True:
-            try:
-                data = os.read(self.read_fd, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.chunks.append(data)
-            self.size += len(data)
-            while self.size > self.LIMIT and len(self.chunks) > 1:
-                self.size -= len(self.chunks.pop(0))
-
-    def text(self):
-        """Stop capturing and return what was printed (the pipe is closed to the project's leftovers)."""
+    def close(self):
+        """Stop capturing: our ends of the probe's pipe are closed (the project's leftovers are
+        ended by the probe, which then sees the end of the output)."""
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -76,21 +60,121 @@ class CapturedOutput:
         os.dup2(null, 1)
         os.dup2(null, 2)
         os.close(null)
-        self.thread.join(0.5)  # a child the project left running may still hold the pipe open
-        return b"".join(self.chunks).decode("utf-8", "replace")
+
+
+class SecretNamer:
+    """Names the secrets in sight to the probe (a {"scrub": [...]} line on our JSON channel) before
+    the project can print them: before every write through sys.stdout/sys.stderr, before a process
+    is started, signalled or replaced, before an os.write, and before the probe ends a hanging
+    inspection. If the interpreter then dies, the probe still masks what it printed. In sight: the
+    variables of the project's modules (the settings module while it is being imported too) and of
+    the project's frames on the stack. Output written by other means and followed by a sudden death
+    (a C extension's printf, then a crash) is masked only for the secrets named before it."""
+
+    PROCESS_CALLS = (("os", ("system", "write", "kill", "killpg", "abort", "execv", "execve", "posix_spawn",
+                             "posix_spawnp", "fork")),
+                     ("signal", ("raise_signal",)))
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.named = set()
+        self.lock = threading.RLock()
+        self.busy = threading.local()
+
+    def name_visible(self, frame=None):
+        if getattr(self.busy, "on", False):  # our own write below, or a write from a scan
+            return
+        self.busy.on = True
+        try:
+            found = self.visible(frame)
+            with self.lock:
+                new = sorted({value for value in found if isinstance(value, str) and len(value) >= 4} - self.named)
+                if new:
+                    self.named.update(new)
+                    os_write(self.fd, (json.dumps({"scrub": new}) + "\n").encode("utf-8", "replace"))
+        except Exception:
+            pass
+        finally:
+            self.busy.on = False
+
+    @staticmethod
+    def visible(frame):
+        found = []
+        root = current_project_dir()
+        for module in list(sys.modules.values()):
+            path = getattr(module, "__file__", None) or ""
+            if root and path.startswith(root + os.sep) and "-packages" + os.sep not in path:
+                for name, value in list(vars(module).items()):
+                    if not name.startswith("__"):
+                        secret_values(name, value, found)
+        while frame is not None:
+            if project_frame(frame.f_code.co_filename):
+                for namespace in (frame.f_globals, frame.f_locals):
+                    for name, value in list(namespace.items()):
+                        if not name.startswith("__"):
+                            secret_values(name, value, found)
+            frame = frame.f_back
+        return found
+
+    def install(self):
+        sys.stdout = NamingStream(sys.stdout, self)
+        sys.stderr = NamingStream(sys.stderr, self)
+        for module_name, names in self.PROCESS_CALLS:
+            module = sys.modules.get(module_name) or __import__(module_name)
+            for name in names:
+                if hasattr(module, name):
+                    setattr(module, name, self.named_before(getattr(module, name)))
+        subprocess.Popen.__init__ = self.named_before(subprocess.Popen.__init__)
+
+    def named_before(self, function):
+        def call(*args, **kwargs):
+            self.name_visible(sys._getframe(1))
+            return function(*args, **kwargs)
+
+        call.__wrapped__ = function
+        return call
+
+
+os_write = os.write  # ours, never wrapped
+
+
+class NamingStream:
+    """sys.stdout/sys.stderr that name the secrets in sight before the project's text is written."""
+
+    def __init__(self, stream, namer):
+        self._stream = stream
+        self._namer = namer
+
+    def write(self, text):
+        self._namer.name_visible(sys._getframe(1))
+        return self._stream.write(text)
+
+    def writelines(self, lines):
+        self._namer.name_visible(sys._getframe(1))
+        return self._stream.writelines(lines)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+_REAL_EXIT = os._exit
+INSPECTOR_PID = os.getpid()
 
 
 def project_exit(code=0):
+    if os.getpid() != INSPECTOR_PID:  # a process the project forked ends as it asked (a daemon's fork)
+        _REAL_EXIT(code)
     raise SystemExit("os._exit(%s)" % code)
 
 
 HANG_MARKER = "KURZ_INSPECTION_STOPPED_AT "
 
 
-def watch_for_hang(time_limit, err_fd, project_dir):
-    """Shortly before the probe ends a hanging inspection, write where the main thread is (the
-    project's innermost frame and the stack) as one marked JSON line on our own stderr. A crash of
-    the interpreter itself is dumped by faulthandler (file and line only, never a value)."""
+def watch_for_hang(time_limit, err_fd, project_dir, namer=None):
+    """Shortly before the probe ends a hanging inspection, name the secrets in sight (namer) and
+    write where the main thread is (the project's innermost frame and the stack) as one marked JSON
+    line on our own stderr. A crash of the interpreter itself is dumped by faulthandler (file and
+    line only, never a value)."""
     try:
         import faulthandler
 
@@ -104,6 +188,8 @@ def watch_for_hang(time_limit, err_fd, project_dir):
         if done.wait(max(0.5, min(time_limit - 1.5, time_limit * 0.85) - (time.monotonic() - STARTED))):
             return
         frame = sys._current_frames().get(main_thread)
+        if namer is not None:
+            namer.name_visible(frame)
         stack = []
         while frame is not None and len(stack) < 40:
             stack.append((frame.f_code.co_filename, frame.f_lineno))
@@ -114,7 +200,7 @@ def watch_for_hang(time_limit, err_fd, project_dir):
         where = ours[0] if ours else (stack[0] if stack else (None, None))
         line = HANG_MARKER + json.dumps({"file": where[0], "line": where[1], "stack": stack[:12]})
         try:
-            os.write(err_fd, ("\n" + line + "\n").encode("utf-8", "replace"))
+            os_write(err_fd, ("\n" + line + "\n").encode("utf-8", "replace"))
         except OSError:
             pass
 
@@ -226,11 +312,15 @@ def timed_section(collect):
 
 def main():
     gc.disable()  # a short-lived process: the cyclic garbage collector would only slow down Django's imports
-    captured = CapturedOutput()
-    out = captured.json_out
     params = json.loads(sys.argv[1])
+    captured = CapturedOutput(params.get("output_fd"))
+    out = captured.json_out
+    if params.get("project_dir"):
+        set_project_dir(params["project_dir"])  # the namer below looks for secrets in the project's modules
+    namer = SecretNamer(out.fileno())
+    namer.install()
     stop_watching = watch_for_hang(int(params.get("time_limit") or 90), captured.err_fd,
-                                   params.get("project_dir") or "/")
+                                   params.get("project_dir") or "/", namer)
     scrub = []
     exit_now = os._exit
     os._exit = project_exit  # settings calling os._exit() are reported like sys.exit(), output included
@@ -242,11 +332,10 @@ def main():
     os._exit = exit_now
     stop_watching()
     scrub = [s for s in scrub if s]
-    printed = masked(captured.text(), scrub)
+    captured.close()
     facts = masked_tree(facts, scrub)
-    out.write(json.dumps({"facts": facts, "scrub": scrub}, default=str))
+    out.write("\n" + json.dumps({"facts": facts, "scrub": scrub}, default=str) + "\n")
     out.flush()
-    os.write(captured.err_fd, printed[-8000:].encode("utf-8", "replace"))
     # Everything is said: skip the interpreter's teardown of Django's ~600 modules (a large part
     # of the inspection's time on an emulated VM). Nothing of ours is left to close or flush.
     os._exit(0)

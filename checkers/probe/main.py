@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 # emulated VM).
 from checkers.probe import app as app_mod, nginx, nginx_conf, postgres, system
 from checkers.probe.envelope import mask, seal
-from checkers.probe.runtime import guard_tree
+from checkers.probe.runtime import end_escapees, guard_tree
 from checkers.probe.systemd import SystemdFacts, is_secret_name, resample, unit_from_files
 
 FAILED_RC = 70  # the probe failed itself (checkers.probe_bundle.PROBE_FAILED_RC)
@@ -82,7 +82,7 @@ class Probe:
             pages_done = pool.submit(self.collect, "http_pages", self.http_pages_after, journal_done, nginx_done,
                                      facts["listening"], early_host, app, facts["processes"] or [])
             django, scrub = self.collect("django", app_mod.inspect_django, app, params.get("django_timeout", 90),
-                                         django_early) or ({}, [])
+                                         django_early, frozenset(self.scrub)) or ({}, [])
             from checkers.probe.stopped import where_stopped
 
             self.collect("django_stopped", where_stopped, django, app.get("project_dir"))
@@ -294,7 +294,9 @@ def main(params: dict) -> None:
 
         sys.stderr.write(mask(traceback.format_exc(), probe.scrub))
         sys.stderr.flush()
+        end_escapees()
         os._exit(FAILED_RC)
+    end_escapees()  # whatever daemonized below us and is still around (see runtime.become_subreaper)
     sys.stdout.write(json.dumps(facts, ensure_ascii=False, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

@@ -9,6 +9,10 @@ import subprocess
 import threading
 import time
 
+from checkers.probe import reaper
+from checkers.probe.pipes import Drain
+from checkers.probe.reaper import SPAWN_LOCK, SPAWNED
+
 LOCALE_ENV = {
     "LC_ALL": "C.UTF-8",
     "LANG": "C.UTF-8",
@@ -59,7 +63,7 @@ def user_kwargs(user: str | None) -> dict:
 # interpreter with the children it started, a hung `systemctl`. The groups still running are kept
 # here, so the probe can end them all when it is told to stop or its reader is gone (guard_tree).
 _RUNNING: dict = {}
-_RUNNING_LOCK = threading.Lock()
+_RUNNING_LOCK = threading.RLock()  # also taken in the signal handler (end_all)
 
 
 def end_group(pid: int) -> None:
@@ -75,12 +79,27 @@ def end_all() -> None:
         pids = list(_RUNNING)
     for pid in pids:
         end_group(pid)
+    end_escapees(rounds=3)
+
+
+def running_groups() -> set:
+    with _RUNNING_LOCK:
+        return set(_RUNNING)
+
+
+def end_escapees(rounds: int = 10) -> list:
+    """See reaper.end_escapees: what escaped the commands' groups, ended."""
+    return reaper.end_escapees(running_groups, rounds)
 
 
 def guard_tree() -> None:
     """End every command the probe started, as groups, when the probe is told to stop (SIGTERM,
     SIGHUP, SIGINT) or when nobody reads its output any more: a dropped SSH connection or a checker
-    that was killed closes the probe's stdout, seen here as an error condition on the pipe."""
+    that was killed closes the probe's stdout, seen here as an error condition on the pipe. Also
+    makes the probe the subreaper of what it starts (become_subreaper)."""
+    subreaper = threading.Thread(target=reaper.become_subreaper, name="subreaper", daemon=True)  # ctypes: off the
+    subreaper.start()  # critical path (Started waits for it before running the project's code)
+    reaper.SUBREAPER.append(subreaper)
 
     def stop(signum, frame):
         end_all()
@@ -112,25 +131,39 @@ def guard_tree() -> None:
 class Started:
     """A command started now and waited for later (`result`), or stopped unwaited (`cancel`).
     It runs in a session of its own; when it ends (or is ended), whatever it left running in its
-    process group is ended too."""
+    process group is ended too. An `untrusted` command (the project's code) is done when it exits,
+    not when its output closes (what it left behind may hold the pipes open), and what escaped its
+    group is ended too (end_escapees). Trusted commands are read as communicate() does: no threads,
+    which count on an emulated VM."""
+
+    END_GRACE = 2.0  # seconds for the output still in the pipes once everything is ended
 
     def __init__(self, args: list, stdin: str | None = None, user: str | None = None, env: dict | None = None,
-                 cwd: str | None = None):
+                 cwd: str | None = None, pass_fds: tuple = (), untrusted: bool = False):
+        """`untrusted`: the command runs the project's code, which may daemonize: what escaped it
+        is looked for (a walk of /proc, too slow on an emulated VM for every command) when it ends."""
         self.start = time.monotonic()
+        self.untrusted = untrusted
+        for subreaper in reaper.SUBREAPER if untrusted else ():
+            subreaper.join(2)  # no orphan of the project's may slip by to PID 1
         self.stdin = stdin.encode() if stdin is not None else None
-        self.proc, self.failed = None, None
+        self.proc, self.failed, self.output = None, None, None
         try:
             kwargs = user_kwargs(user)
         except KeyError:
             self.failed = Result(126, "", "unknown user %s" % user)
             return
         try:
-            self.proc = subprocess.Popen(
-                args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=env if env is not None else base_env(), cwd=cwd,
-                start_new_session=True, **kwargs)
+            with SPAWN_LOCK:
+                self.proc = subprocess.Popen(
+                    args, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, env=env if env is not None else base_env(), cwd=cwd,
+                    start_new_session=True, pass_fds=pass_fds, **kwargs)
+                SPAWNED.add(self.proc.pid)
             with _RUNNING_LOCK:
                 _RUNNING[self.proc.pid] = self.proc
+            if untrusted:
+                self.output = Drain(self.proc, self.stdin)
         except FileNotFoundError:
             self.failed = Result(127, "", "command not found: %s" % args[0])
         except (PermissionError, OSError) as exc:
@@ -140,12 +173,30 @@ class Started:
         """Wait until `timeout` seconds after the start; never raises because of the command itself."""
         if self.failed is not None:
             return self.failed
+        if self.output is None:
+            return self._communicate(timeout)
+        timed_out = False
+        try:
+            self.proc.wait(max(0.0, self.start + timeout - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        except BaseException:
+            self._end()
+            raise
+        self._end()  # anything it left running in its group, or that escaped it
+        out, err = self.output.collect(self.END_GRACE)
+        out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+        if timed_out:  # what it said before it was ended stays (a hanging inspection says where it hangs)
+            return Result(124, out, "timed out after %ss\n" % timeout + err[-4000:], True,
+                          time.monotonic() - self.start)
+        return Result(self.proc.returncode, out, err, False, time.monotonic() - self.start)
+
+    def _communicate(self, timeout: float) -> Result:
         try:
             out, err = self.proc.communicate(self.stdin, timeout=max(0.0, self.start + timeout - time.monotonic()))
         except subprocess.TimeoutExpired:
             self._end()
             out, err = self.proc.communicate()
-            # What it said before it was ended stays (a hanging inspection says where it hangs).
             return Result(124, (out or b"").decode("utf-8", "replace"),
                           "timed out after %ss\n" % timeout + (err or b"").decode("utf-8", "replace")[-4000:],
                           True, time.monotonic() - self.start)
@@ -158,13 +209,25 @@ class Started:
 
     def _end(self) -> None:
         end_group(self.proc.pid)
+        try:
+            self.proc.wait(5)  # its death re-parents what it left running to us: ended next
+        except subprocess.TimeoutExpired:
+            pass
         with _RUNNING_LOCK:
             _RUNNING.pop(self.proc.pid, None)
+        if self.untrusted:
+            end_escapees()
+        if self.proc.returncode is not None:
+            with SPAWN_LOCK:
+                SPAWNED.discard(self.proc.pid)
 
     def cancel(self) -> None:
         if self.proc is not None:
             self._end()
-            self.proc.communicate()
+            if self.output is not None:
+                self.output.collect(self.END_GRACE)
+            else:
+                self.proc.communicate()
 
 
 def run(args: list, timeout: float = 10, stdin: str | None = None, user: str | None = None,

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 from checkers.errors import CheckerError
 from checkers.targets.base import CommandResult
@@ -70,15 +71,38 @@ def end_process_group(proc: subprocess.Popen, close_pipes: bool = True) -> None:
             except OSError:
                 pass
     _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE
     try:
         proc.wait(GRACE)
     except subprocess.TimeoutExpired:
         pass
+    # The leader is a shell that SIGTERM ends at once; the probe below it needs a moment to end
+    # what it started (and what escaped that): the grace is for the whole group.
+    while time.monotonic() < deadline and group_running(proc.pid):
+        time.sleep(0.05)
     _signal_group(proc.pid, signal.SIGKILL)  # whatever is left of the group (the leader may be gone)
     try:
         proc.wait(5)
     except subprocess.TimeoutExpired:
         pass
+
+
+def group_running(pgid: int) -> bool:
+    """Is a process of the group still running? (Zombies, waiting for whoever reaps them, are not.)"""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return False
+    for name in names:
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != b"Z":
+                return True
+    return False
 
 
 def _signal_group(pid: int, number: int) -> None:

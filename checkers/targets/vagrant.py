@@ -4,6 +4,12 @@ Vagrant takes about a second just to start, so its `ssh-config` answer is cached
 while the machine's state files under .vagrant/ do not change (every `vagrant up`, `reload`
 or `destroy` rewrites them). Vagrant is asked again only on a cache miss or when SSH with the
 cached settings fails – then its `status` also tells the student what to do.
+
+Every `vagrant` command runs in a session of its own (checkers.children) with a time limit: on a
+timeout, Ctrl-C or an error its whole process group is ended, not just `vagrant` itself.
+python-vagrant starts its commands with plain subprocess calls and no limit, so the one method
+that runs them (`_run_vagrant_command`, python-vagrant 1.0.0 as pinned) is replaced here; the
+library still builds the command lines and parses their output.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import vagrant
 
+from checkers.children import run_group
 from checkers.errors import CheckerError
 from checkers.paths import REPO_ROOT
 from checkers.storage import write_atomic
@@ -31,6 +38,37 @@ STATE_ADVICE = {
     "suspended": "Stroj je uspaný. Probuďte ho příkazem `vagrant resume` nebo `vagrant up`.",
     "paused": "Stroj je pozastavený. Spusťte ho příkazem `vagrant resume`.",
 }
+# Vagrant starts in about a second, `status` of a busy VirtualBox host takes several; a minute
+# means it hangs. CHECKERS_VAGRANT_TIMEOUT changes it (tests, a very slow computer).
+VAGRANT_TIMEOUT = 60.0
+
+
+def vagrant_timeout() -> float:
+    try:
+        value = float(os.environ.get("CHECKERS_VAGRANT_TIMEOUT") or VAGRANT_TIMEOUT)
+    except ValueError:
+        return VAGRANT_TIMEOUT
+    return value if 0 < value <= 3600 else VAGRANT_TIMEOUT
+
+
+class _GroupedVagrant(vagrant.Vagrant):
+    """python-vagrant whose commands run in a session of their own, with a time limit."""
+
+    timeout = VAGRANT_TIMEOUT
+
+    def _run_vagrant_command(self, args):
+        command = self._make_vagrant_command(args)
+        with self.err_cm() as err_fh:
+            done = run_group(command, timeout=self.timeout, cwd=self.root, env=self.env, stderr=err_fh)
+        if done.returncode != 0:
+            raise subprocess.CalledProcessError(done.returncode, command, done.stdout)
+        return done.stdout.decode("utf-8", "replace")
+
+    def _call_vagrant_command(self, args):
+        self._run_vagrant_command(args)
+
+    def _stream_vagrant_command(self, args):
+        yield from self._run_vagrant_command(args).splitlines(keepends=True)
 
 
 def find_vagrant_root(start: Path | None = None) -> Path:
@@ -44,8 +82,9 @@ def find_vagrant_root(start: Path | None = None) -> Path:
 
 
 class VagrantMachine:
-    def __init__(self, machine: str, cache_dir: Path, root: Path | None = None):
+    def __init__(self, machine: str, cache_dir: Path, root: Path | None = None, timeout: float | None = None):
         self.machine = machine
+        self.timeout = timeout or vagrant_timeout()
         self.root = root or find_vagrant_root()
         self.cache_file = cache_dir / f"vagrant-ssh-config-{hashlib.sha1(str(self.root).encode()).hexdigest()[:10]}-{machine}.json"
 
@@ -102,10 +141,16 @@ class VagrantMachine:
                 "`./kurz lab up` a pak `--target lab`.",
             )
         with tempfile.TemporaryFile() as err:
-            machine = vagrant.Vagrant(root=str(self.root), quiet_stdout=True, err_cm=lambda: _keep_open(err),
+            machine = _GroupedVagrant(root=str(self.root), quiet_stdout=True, err_cm=lambda: _keep_open(err),
                                       env={**os.environ, "VAGRANT_CHECKPOINT_DISABLE": "1"})
+            machine.timeout = self.timeout
             try:
                 return action(machine)
+            except subprocess.TimeoutExpired as exc:
+                raise CheckerError(f"Vagrant neodpověděl do {self.timeout:g} s (`vagrant {' '.join(exc.cmd[1:3])}`), "
+                                   "tak jsem ho ukončil.",
+                                   f"Zkuste v adresáři {self.root} spustit `vagrant status`; když se také zasekne, "
+                                   "restartujte VirtualBox (nebo počítač) a zkuste to znovu.") from exc
             except subprocess.CalledProcessError as exc:
                 err.seek(0)
                 tail = err.read().decode("utf-8", "replace").strip().splitlines()[-4:]

@@ -67,7 +67,8 @@ CASES = [
     Case("sys_exit_with_key", "import sys\nSECRET_KEY = '{r1}'[::-1]\nsys.exit(SECRET_KEY)\n"),
     Case("os_exit_after_print", "import os\nSECRET_KEY = '{r1}'[::-1]\nprint(SECRET_KEY, flush=True)\nos._exit(3)\n"),
     Case("segfault_after_print", "import ctypes, sys\nSECRET_KEY = '{r1}'[::-1]\nprint(SECRET_KEY, flush=True)\n"
-                                 "sys.stderr.write(SECRET_KEY)\nctypes.string_at(0)\n"),
+                                 "sys.stderr.write(SECRET_KEY)\nprint('{control}', flush=True)\nctypes.string_at(0)\n",
+         control=True),
     Case("syntax_error", "SECRET_KEY = '{c1}' +\n"),
     Case("database_url", "DATABASE_URL = 'postgres://kurz:{c1}@127.0.0.1:1/kurz'\n"
                          "from django.core.exceptions import ImproperlyConfigured\n"
@@ -87,7 +88,22 @@ CASES = [
     Case("thread_traceback", "import threading\nSECRET_KEY = '{r1}'[::-1]\n"
                              "def boom():\n    raise RuntimeError(SECRET_KEY)\n"
                              "t = threading.Thread(target=boom)\nt.start()\nt.join()\n"),
-    Case("hang_after_print", "import time\nSECRET_KEY = '{r1}'[::-1]\nprint(SECRET_KEY, flush=True)\ntime.sleep(600)\n"),
+    Case("hang_after_print", "import time\nSECRET_KEY = '{r1}'[::-1]\nprint(SECRET_KEY, flush=True)\n"
+                             "print('{control}', flush=True)\ntime.sleep(600)\n", control=True),
+    # Interpreters that die (a signal, abort, a crash): what they printed is kept, masked.
+    Case("killed_by_signal", "import os, signal, sys\nSECRET_KEY = '{c1}'\nDB_PASSWORD = '{r2}'[::-1]\n"
+                             "print('klic', SECRET_KEY, 'heslo', DB_PASSWORD, flush=True)\n"
+                             "sys.stderr.write('DATABASE_URL=postgres://kurz:' + DB_PASSWORD + '@db/kurz\\n')\n"
+                             "print('{control}', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n", control=True),
+    Case("subprocess_then_abort", "import os, subprocess\nSECRET_KEY = '{r1}'[::-1]\nAPI_TOKEN = '{r2}'[::-1]\n"
+                                  "subprocess.run(['echo', SECRET_KEY])\nos.system('echo ' + API_TOKEN)\n"
+                                  "os.write(1, ('{control}' + chr(10)).encode())\nos.abort()\n", control=True),
+    Case("os_write_then_segfault", "import ctypes, os\nEMAIL_HOST_PASSWORD = '{r1}'[::-1]\n"
+                                   "os.write(2, EMAIL_HOST_PASSWORD.encode())\nos.write(2, b' {control}' + bytes([10]))\n"
+                                   "ctypes.string_at(0)\n", control=True),
+    Case("dotenv_then_killed", "import os, signal, pathlib\nprint(pathlib.Path(BASE_DIR / '.env').read_text(), flush=True)\n"
+                               "print('{control}', flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n",
+         files={".env": "DJANGO_SECRET_KEY={c1}\nSTRIPE_TOKEN={c2}\n"}, control=True),
 ]
 HANGS = {"hang_after_print"}
 TIMEOUT = "16"  # the hang is cut after half of it
@@ -142,7 +158,8 @@ def test_no_canary_leaves_a_hostile_project_locally(case, corpus, tmp_path, chec
     assert facts["django"], "the inspection left no facts"
     if case.control:  # the project's output is kept (masked), so a leak would have been found
         assert control_value(case.name) in json.dumps(facts["django"], ensure_ascii=False)
-        assert "«skryto»" in facts["django"]["stderr_tail"]
+        printed = facts["django"].get("stderr_tail") or facts["django"].get("output_tail")
+        assert "«skryto»" in printed and control_value(case.name) in printed
 
 
 def test_the_settings_error_is_still_explained(corpus, checkers_home):
@@ -162,7 +179,8 @@ def sshd(tmp_path_factory):
     server.stop()
 
 
-SSH_CASES = ["keyerror_name", "valueerror_both", "print_then_fail", "subprocess_output", "loads_but_prints"]
+SSH_CASES = ["keyerror_name", "valueerror_both", "print_then_fail", "subprocess_output", "loads_but_prints",
+             "killed_by_signal"]
 
 
 def test_no_canary_leaves_over_ssh(corpus, sshd, tmp_path, checkers_home):

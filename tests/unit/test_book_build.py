@@ -42,7 +42,7 @@ def fake_build(calls, returncode=0, output="build succeeded.\n"):
             html = out / "_build" / "html"
             html.mkdir(parents=True, exist_ok=True)
             (html / "index.html").write_text("<html lang='cs'></html>", encoding="utf-8")
-        return subprocess.CompletedProcess(command, returncode, stdout=output, stderr="")
+        return subprocess.CompletedProcess(command, returncode, stdout=output.encode(), stderr=b"")
 
     return run
 
@@ -71,7 +71,7 @@ def test_a_change_in_any_source_changes_the_fingerprint(tree, changed):
 def test_builds_once_then_only_when_sources_change(tree, monkeypatch):
     book_dir, exercises = tree
     calls = []
-    monkeypatch.setattr(book.subprocess, "run", fake_build(calls))
+    monkeypatch.setattr(book, "run_group", fake_build(calls))
     first = book.build_book(book_dir, exercises_dir=exercises)
     assert first.built and first.index.is_file()
     second = book.build_book(book_dir, exercises_dir=exercises)
@@ -84,7 +84,7 @@ def test_builds_once_then_only_when_sources_change(tree, monkeypatch):
 def test_build_runs_jupyter_book_with_this_interpreter_and_finds_the_checkers_package(tree, monkeypatch, tmp_path):
     book_dir, exercises = tree
     calls = []
-    monkeypatch.setattr(book.subprocess, "run", fake_build(calls))
+    monkeypatch.setattr(book, "run_group", fake_build(calls))
     out = tmp_path / "out"
     result = book.build_book(book_dir, output_dir=out, exercises_dir=exercises, env={"CHECKERS_HOME": "/x"})
     command, env = calls[0]["command"], calls[0]["env"]
@@ -100,7 +100,7 @@ def test_build_runs_jupyter_book_with_this_interpreter_and_finds_the_checkers_pa
 def test_a_failed_build_raises_a_czech_error_with_the_end_of_the_log(tree, monkeypatch):
     book_dir, exercises = tree
     log = "\n".join(f"řádek {i}" for i in range(100)) + "\n\x1b[91mSphinx error: rozbitá kapitola\x1b[0m\n"
-    monkeypatch.setattr(book.subprocess, "run", fake_build([], returncode=1, output=log))
+    monkeypatch.setattr(book, "run_group", fake_build([], returncode=1, output=log))
     with pytest.raises(CheckerError) as caught:
         book.build_book(book_dir, exercises_dir=exercises)
     err = caught.value
@@ -115,7 +115,7 @@ def test_a_failed_build_raises_a_czech_error_with_the_end_of_the_log(tree, monke
 
 def test_missing_jupyter_book_is_explained(tree, monkeypatch):
     book_dir, exercises = tree
-    monkeypatch.setattr(book.subprocess, "run",
+    monkeypatch.setattr(book, "run_group",
                         fake_build([], returncode=1, output="ModuleNotFoundError: No module named 'jupyter_book'\n"))
     with pytest.raises(CheckerError) as caught:
         book.build_book(book_dir, exercises_dir=exercises)
@@ -124,7 +124,7 @@ def test_missing_jupyter_book_is_explained(tree, monkeypatch):
 
 def test_run_book_prints_the_file_address(tree, monkeypatch, capsys):
     book_dir, exercises = tree
-    monkeypatch.setattr(book.subprocess, "run", fake_build([]))
+    monkeypatch.setattr(book, "run_group", fake_build([]))
     monkeypatch.setattr(book, "build_book", lambda: book.BookBuild(book_dir / "_build" / "html", True, 1.0))
     (book_dir / "_build" / "html").mkdir(parents=True)
     assert book.run_book() == 0
@@ -182,7 +182,7 @@ def test_mermaid_is_vendored_with_its_licence_and_not_in_the_auto_included_stati
 
 def test_stamp_records_the_sources(tree, monkeypatch):
     book_dir, exercises = tree
-    monkeypatch.setattr(book.subprocess, "run", fake_build([]))
+    monkeypatch.setattr(book, "run_group", fake_build([]))
     before = time.time()
     book.build_book(book_dir, exercises_dir=exercises)
     stamp = json.loads((book_dir / "_build" / book.STAMP_FILE).read_text())
@@ -195,7 +195,7 @@ def test_a_page_change_rebuilds_incrementally_anything_else_rebuilds_everything(
     (book_dir / "_ext").mkdir()
     (book_dir / "_ext" / "course.js").write_text("// v1\n")
     calls = []
-    monkeypatch.setattr(book.subprocess, "run", fake_build(calls))
+    monkeypatch.setattr(book, "run_group", fake_build(calls))
     book.build_book(book_dir, exercises_dir=exercises)
     assert "--all" in calls[-1]["command"]  # first build: nothing to be incremental about
     touch_later(book_dir / "kapitoly" / "01.md")
