@@ -262,7 +262,7 @@ def read_documents(out: str) -> tuple:
 
 def masked_tail(text: str, secrets: list, limit: int = 1500) -> str:
     """The end of `text` with every secret masked first, then cut at a line start."""
-    from checkers.probe.main import mask
+    from checkers.probe.envelope import mask
 
     text = mask(text or "", set(secrets))
     if len(text) > limit:
