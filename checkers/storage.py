@@ -7,13 +7,18 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int | None = None) -> None:
     """Write a whole file or nothing: a full disk or a killed process never leaves half a file, nor
-    (on an error) the temporary file behind."""
+    (on an error) the temporary file behind. With `mode` the file is created with it (0o600: never
+    readable by others, not even for an instant)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)  # also when the tmp file existed with other bits
+            handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         try:

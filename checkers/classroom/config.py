@@ -9,11 +9,11 @@ to know whether and where it is joined (no ssl/http imports on the student's cri
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from checkers.paths import state_dir
+from checkers.storage import write_atomic
 
 CONFIG_FILE = "class.json"
 CONFIG_SCHEMA = 1
@@ -57,19 +57,6 @@ def load_config() -> ClassConfig | None:
 def save_config(config: ClassConfig) -> Path:
     """Written atomically and created 0600 (never readable by others, not even for an instant)."""
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = {"schema": CONFIG_SCHEMA, **asdict(config)}
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # also when the tmp file existed with other bits
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1), mode=0o600)
     return path
