@@ -3,10 +3,11 @@
 Kinds of source:
   probe        the probe, run once over a transport (ssh, vagrant, lab, local); with `live` also
                https://<domain>/ looked at from here afterwards (the SVS profile)
-  file         facts saved by an earlier run (--facts, a gradebook, a regrade)
+  file         facts saved by an earlier run (--facts)
   live         a URL looked at from here (`web`, a roster row with a URL)
   submission   the facts inside a document a student's checker sent to the class server or
                that a teacher imports (already validated by checkers.class_protocol)
+  stored       facts a gradebook holds (regrade)
 Every probe and live source keeps a copy under state_dir()/facts (`keep`); what could not be
 stored is a warning of the result, never an error of the run.
 """
@@ -26,7 +27,7 @@ from checkers.storage import storage_problem, write_atomic
 from checkers.targets import TargetOptions
 from checkers.targets.base import Transport
 
-KINDS = ("probe", "file", "live", "submission")
+KINDS = ("probe", "file", "live", "submission", "stored")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Spec:
     url: str | None = None  # live
     ca_file: str | None = None  # live
     request_timeout: float = 30.0  # live: per request
-    document: dict | None = None  # submission
+    document: dict | None = None  # submission: the whole document; stored: the facts
     keep: bool = True  # store a copy under state_dir()/facts
     save_to: Path | None = None  # --save-facts
 
@@ -71,6 +72,8 @@ def gather(spec: Spec, progress=None) -> Gathered:
             raise CheckerError("Odevzdání neobsahuje fakta, kterým checker rozumí.", "Odevzdejte znovu "
                                "příkazem `python -m checkers submit`.")
         gathered = Gathered(facts, str((spec.document or {}).get("target") or dig(facts, "gathered.target", "?")))
+    elif spec.kind == "stored":
+        gathered = Gathered(spec.document or {}, dig(spec.document, "gathered.target", "uložená fakta"))
     elif spec.kind == "live":
         gathered = _live(spec, progress)
     elif spec.kind == "probe":
@@ -80,6 +83,11 @@ def gather(spec: Spec, progress=None) -> Gathered:
     if spec.save_to:
         _store(gathered, spec.save_to, "")
     return gathered
+
+
+def submission_facts(document: dict) -> dict:
+    """The facts of a class submission (the server's and `grade --import`'s one way in)."""
+    return gather(Spec("submission", document=document, keep=False)).facts
 
 
 def _probe(spec: Spec, progress) -> Gathered:

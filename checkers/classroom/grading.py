@@ -21,6 +21,7 @@ from checkers import class_protocol as protocol
 from checkers.course import Course
 from checkers.grading.model import CheckRow, RosterEntry, StepRow
 from checkers.grading.runner import grade_facts
+from checkers.sources import submission_facts
 
 CACHE_SIZE = 1024
 
@@ -93,7 +94,7 @@ def prepare_and_grade(raw: bytes, content_encoding: str) -> tuple[dict, Graded]:
     if _worker is None:
         init_worker()
     doc = protocol.prepare(raw, content_encoding)
-    graded = _worker.grade(doc["facts"])
+    graded = _worker.grade(submission_facts(doc))
     doc["facts"] = None
     return doc, graded
 

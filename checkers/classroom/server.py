@@ -41,6 +41,7 @@ from checkers.classroom.store import ClassStore, JoinRefused
 from checkers.course import Course
 from checkers.grading.model import RosterEntry
 from checkers.grading.submissions import name_key
+from checkers.sources import submission_facts
 
 
 
@@ -252,7 +253,7 @@ async def leave(request: Request) -> JSONResponse:
 
 def _prepare_here(state: ClassState, raw: bytes, encoding: str):
     doc = protocol.prepare(raw, encoding)
-    graded = state.grader.grade(doc["facts"])
+    graded = state.grader.grade(submission_facts(doc))
     doc["facts"] = None
     return doc, graded
 

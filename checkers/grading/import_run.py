@@ -28,6 +28,7 @@ from checkers.grading.policy import Policy, fold, parse_time, policy_warnings
 from checkers.grading.submissions import IMPORTED, Submission as StoredSubmission, insert_submission, name_key
 from checkers.progress import now_iso
 from checkers.texts import plural
+from checkers.sources import submission_facts
 from rich.markup import escape
 
 NO_FILE = "Neodevzdal(a) žádný soubor."
@@ -54,7 +55,7 @@ def run_import(course: Course, args: argparse.Namespace, report, policy: Policy 
     for position, subs in files.items():
         for sub in subs:
             try:
-                steps, checks = grade_facts(entries[position], sub.doc["facts"], course)
+                steps, checks = grade_facts(entries[position], submission_facts(sub.doc), course)
             except Exception as exc:  # noqa: BLE001  (a forged facts document must not stop the class)
                 reading.refused.append((sub.path, f"fakta nejde vyhodnotit ({type(exc).__name__}), soubor je "
                                                   "nejspíš upravený ručně"))

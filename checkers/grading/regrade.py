@@ -15,6 +15,7 @@ from checkers.grading.gradebook import Gradebook, RunInfo
 from checkers.grading.model import GRADED, TargetGrade
 from checkers.grading.runner import column_steps, grade_facts, max_points
 from checkers.paths import TEXTS_DIR
+from checkers.sources import Spec, gather
 
 ROOT = TEXTS_DIR.parent
 CHECKS_DIR = ROOT / "checks"
@@ -42,7 +43,8 @@ def regrade(book: Gradebook, course: Course, source: RunInfo,
     book.add_pending(run_id, entries, [max_points(e, course) for e in entries])
     for position, target in enumerate(stored):
         if target.facts_id is not None:
-            steps, checks = grade_facts(target.entry, book.facts(target.facts_id), course)
+            facts = gather(Spec("stored", document=book.facts(target.facts_id), keep=False)).facts
+            steps, checks = grade_facts(target.entry, facts, course)
             grade = TargetGrade(target.entry, GRADED, steps=steps, checks=checks, seconds=0.0)
         else:
             grade = TargetGrade(target.entry, target.state, target.reason, target.hint, seconds=0.0)
