@@ -8,7 +8,8 @@ exit 0, 1 or 2 with Czech output, never "command not found", a missing module or
 
 So that nothing leaves this machine and no VM is needed, the test only adds to a command:
 * a check that would contact the course VM gets `--target local --project <a Django project>`;
-* `lab` commands other than `status` get `--help` (they would build or boot a VM), `sudo` is dropped;
+* `lab` commands other than `status` get `--help` (they would build or boot a VM), and so does
+  `new-check` (it would write into the course; tests/unit/test_scaffold.py runs it in a copy); `sudo` is dropped;
 * web addresses and SSH hosts are mapped to a closed port on 127.0.0.1 (CHECKERS_CONNECT_TO,
   an SSH config), so those commands fail to connect, in Czech, exit 2;
 * `watch` and `book --serve` (which run until stopped) are stopped with Ctrl-C after a while;
@@ -150,8 +151,8 @@ def prepared(command: str, project: Path, port: int, ssh_config: Path) -> tuple[
     extra_env: dict[str, str] = {}
     args = words[1:]
     addition: list[str] = []
-    if args[:1] == ["lab"] and args[1:2] != ["status"]:
-        addition = ["--help"]
+    if (args[:1] == ["lab"] and args[1:2] != ["status"]) or args[:1] == ["new-check"]:
+        addition = ["--help"]  # parsed, nothing built or written (test_scaffold runs new-check in a copy)
     elif args[:1] in (["grade"], ["regrade"]) or args[:2] == ["class", "export"]:
         addition = ["--out", str(project.parent / "hodnoceni")]  # the last --out wins: nothing lands in the repo
     elif args and CONNECTS.match(args[0]) and "--target" not in args:
@@ -191,8 +192,19 @@ def test_extraction_reads_code_blocks_and_inline_code():
     assert [as_typed(c) for c in commands_in(text)] == ["./kurz hint step3", "./kurz step3", "sudo ./kurz lab build"]
 
 
+def tracked_changes() -> str:
+    """What git says differs in the checker, the course data and the fixtures (a fresh clone: nothing)."""
+    return subprocess.run(["git", "status", "--porcelain", "--", "checkers", "exercises", "tests/fixtures"],
+                          cwd=REPO, capture_output=True, text=True, timeout=60).stdout
+
+
 @pytest.fixture(scope="module")
-def runs(sandbox, tmp_path_factory) -> dict[str, Run]:
+def repo_state_before() -> str:
+    return tracked_changes()
+
+
+@pytest.fixture(scope="module")
+def runs(sandbox, tmp_path_factory, repo_state_before) -> dict[str, Run]:
     """Every shown command run once, several at a time (the book's own commands one after another)."""
     home, project, port, ssh_config = sandbox
 
@@ -216,6 +228,10 @@ def runs(sandbox, tmp_path_factory) -> dict[str, Run]:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = [r for group in pool.map(run_all, groups) for r in group]
     return dict(zip([c for group in groups for c in group], results))
+
+
+def test_running_the_shown_commands_changes_nothing_in_the_repository(runs, repo_state_before):
+    assert tracked_changes() == repo_state_before
 
 
 @pytest.mark.parametrize("command", sorted(shown_commands()))
