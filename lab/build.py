@@ -8,6 +8,9 @@ an interrupted build is never booted; the next run removes the leftovers and bui
 Shared caches: images/debs (debootstrap's .debs), images/base (the bare debootstrap result as a
 tarball, so changing the starter or provisioning rebuilds in about 30 s), images/repo-debs
 (local apt repository), images/wheels (pip).
+
+Longer than 400 lines: one linear image build whose stages share the build directory and its
+cleanup; the root file system's own steps live in build-rootfs.sh.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ The VM is stopped by its PID (poweroff over SSH first), with what it started (it
 and so is the SSH connection master. Every helper (qemu-img, ssh) runs in a session of its own,
 ended as a group on a timeout, Ctrl-C or an error (lab.processes). Snapshots: QEMU internal snapshots in the
 overlay via QMP (savevm/loadvm); after a restore the guest clock is set to the host's.
+
+Longer than 400 lines: the VM's whole life cycle (start, snapshots, SSH, stop) shares one state
+directory and one QMP connection; the process helpers already live in lab/processes.py.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ The badges and bars are filled in the browser by _static/course.js from
 `window.COURSE_PROGRESS`, which lives in <html>/_static/progress.js. The checker
 rewrites that file after every run (no rebuild); this extension writes it at the
 end of every build through checkers.progress, so a clean rebuild restores it.
+
+Longer than 400 lines: one Sphinx extension; its directives, roles and build hooks register with
+one `setup()` and share the course data loaded once per build.
 """
 
 from __future__ import annotations

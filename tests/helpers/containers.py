@@ -18,6 +18,9 @@ LXC needs two fixes inside a netns (see ../shared/notes/vm-lab.md §4): `ip netn
 /sys and hides the host's cgroup hierarchies, so every lxc-* command runs through a wrapper that
 mounts them again; and the bridge must exist in the netns where lxc-start runs. Addresses are
 static (systemd-networkd config in each container's upper directory), so no DHCP server is needed.
+
+Longer than 400 lines: set-up and teardown of the container lab stay together, so every resource
+it makes (netns, bridge, overlays, servers) is undone in one place.
 """
 
 from __future__ import annotations
