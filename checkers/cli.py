@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     report = TerminalReport(no_color="--no-color" in argv)
     try:
         args = parse(argv)
-        ctx = Context(load_course(), args, report, send=class_client(args))
+        course = load_course()
+        ctx = Context(course, args, report, send=class_client(args, course))
         result = COMMANDS[args.command](ctx)
         if result.submission is not None:  # a checker run: the class server gets it, when joined
             result.warnings += ctx.send(result.submission)
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return internal_error(wants_json, report)
 
 
-def class_client(args):
+def class_client(args, course):
     """How a checker run reaches the class server: queued and sent in the background when this
     computer joined a class (`./kurz class join`); nothing at all otherwise. Never fails the run."""
     def send(submission: dict) -> list[str]:
@@ -104,7 +105,7 @@ def class_client(args):
 
         if args.facts or not hook.joined():  # re-evaluated saved facts are no new run of the machine
             return []
-        return hook.after_run(submission)
+        return hook.after_run(submission, course)
     return send
 
 

@@ -29,14 +29,12 @@ def joined() -> bool:
     return (state_dir() / "class.json").exists()
 
 
-def after_run(submission: dict) -> list[str]:
+def after_run(submission: dict, course) -> list[str]:
     """A checker run as the command line's boundary hands it over ({"command", "facts", "verdicts"}):
     queue and send; returns warnings for the student."""
     try:
-        from checkers.course import load_course
-
         verdicts = submission["verdicts"]
-        return submit_in_background(load_course(), submission["command"], str(verdicts.get("target") or "?"),
+        return submit_in_background(course, submission["command"], str(verdicts.get("target") or "?"),
                                     submission["facts"], verdicts)
     except Exception:  # noqa: BLE001  (the class server must never break the student's run)
         return [INTERNAL]
