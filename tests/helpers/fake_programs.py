@@ -9,8 +9,6 @@ caller needs it. Processes are only ever found and ended by the PIDs recorded he
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -173,30 +171,6 @@ def wait_recorded(pids: Path, *names: str, limit: float = 60) -> list[int]:
     raise AssertionError(f"not started within {limit} s: {recorded(pids, *names)}")
 
 
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for its reaper has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def survivors(pids: list[int], within: float = 8) -> list[int]:
-    """The PIDs still running after `within` seconds; those are then ended (by PID) so that no test
-    leaves anything behind, whatever it asserts."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not any(alive(pid) for pid in pids):
-            return []
-        time.sleep(0.1)
-    left = [pid for pid in pids if alive(pid)]
-    for pid in left:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return left
 
 
 def all_recorded(pids: Path) -> list[int]:

@@ -21,8 +21,9 @@ import pytest
 from checkers.book import STAMP_FILE, fingerprint, is_page_source, source_files
 from lab.build import inputs_hash
 from tests.helpers.cli import REPO
-from tests.helpers.fake_programs import (QEMU, QEMU_IMG, SSH, alive, all_recorded, install, install_jupyter_book,
-                                         survivors, wait_recorded)
+from tests.helpers.fake_programs import (QEMU, QEMU_IMG, SSH, all_recorded, install, install_jupyter_book,
+                                         wait_recorded)
+from tests.helpers.processes import alive, survivors
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from checkers.errors import CheckerError
 from checkers.probe_bundle import REMOTE_COMMAND
 from tests.helpers.cli import REPO, run_cli
 from tests.helpers.django_project import make_django_project
-from tests.helpers.fake_programs import survivors
+from tests.helpers.processes import survivors
 from tests.helpers.sshd import Sshd
 from tests.probe.test_process_groups import probe_script
 

@@ -21,6 +21,7 @@ from checkers.probe_bundle import REMOTE_COMMAND, build_script
 from checkers.session import probe_params
 from tests.helpers.cli import REPO
 from tests.helpers.django_project import make_django_project
+from tests.helpers.processes import alive, survivors
 from tests.helpers.sshd import Sshd
 
 COURSE = load_course()
@@ -34,15 +35,6 @@ with open({pids!r} + '/grandchild.pid', 'a') as _f:
     _f.write('%d\\n' % _child.pid)
 time.sleep(600)
 """
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for its reaper has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def pids_in(directory: Path) -> list[int]:
@@ -64,20 +56,6 @@ def wait_for_pids(directory: Path, count: int = 2, limit: float = 60) -> list[in
     raise AssertionError(f"the hanging settings did not start within {limit} s: {pids_in(directory)}")
 
 
-def survivors(pids: list[int], within: float = 8) -> list[int]:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        left = [pid for pid in pids if alive(pid)]
-        if not left:
-            return []
-        time.sleep(0.1)
-    left = [pid for pid in pids if alive(pid)]
-    for pid in left:  # never leave them behind, whatever the test says
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return left
 
 
 @pytest.fixture
