@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.classroom.server_helpers import ClassServer
+from tests.helpers.django_project import make_django_project
 
 
 @pytest.fixture
@@ -26,3 +27,15 @@ def make_class_server(tmp_path):
 @pytest.fixture
 def class_server(make_class_server) -> ClassServer:
     return make_class_server()
+
+
+@pytest.fixture
+def server(class_server) -> ClassServer:
+    """The class server of the client's tests (the same as class_server)."""
+    return class_server
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A `--target local` Django project the client's tests run the checker on (one per module)."""
+    return make_django_project(tmp_path_factory.mktemp("p") / "projekt", debug=False)

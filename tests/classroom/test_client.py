@@ -9,17 +9,6 @@ import stat
 import pytest
 
 from tests.classroom.client_helpers import check, join, kurz, queued, status, stored
-from tests.helpers.django_project import make_django_project
-
-
-@pytest.fixture
-def server(class_server):
-    return class_server
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    return make_django_project(tmp_path_factory.mktemp("p") / "projekt", debug=False)
 
 
 def token_of(home) -> str:

@@ -15,17 +15,6 @@ import pytest
 from tests.classroom.client_helpers import (HoldingRelay, check, join, kurz, kurz_env, queued, status,
                                             stored, wait_for)
 from tests.helpers.cli import REPO
-from tests.helpers.django_project import make_django_project
-
-
-@pytest.fixture
-def server(class_server):
-    return class_server
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory):
-    return make_django_project(tmp_path_factory.mktemp("p") / "projekt", debug=False)
 
 
 def test_offline_runs_succeed_queue_and_are_delivered_in_order_once_after_a_restart(server, checkers_home, project):
