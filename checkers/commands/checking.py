@@ -49,15 +49,21 @@ def check_steps(ctx: Context, steps, label: str, command: str | None = None) -> 
     return _verdicts(ctx, gathered.facts, gathered.label, steps, label, gathered.warnings, command or label)
 
 
-def _verdicts(ctx: Context, facts: dict, target: str, steps, label: str, warnings: list, command: str,
-              record: bool = True) -> Result:
+def _verdicts(ctx: Context, facts: dict, target: str, steps, label: str, warnings: list, command: str) -> Result:
+    runs, result = _judged(ctx, facts, target, steps, label, warnings, command)
+    if result.submission is not None:  # saved facts (--facts) say nothing new about the student
+        result.warnings += session.record(runs, ctx.course, target)
+    return result
+
+
+def _judged(ctx: Context, facts: dict, target: str, steps, label: str, warnings: list, command: str):
+    """The steps evaluated on the facts: (runs, their Result), nothing recorded yet."""
     runs = session.evaluate(facts, ctx.course, steps)
-    stored = ctx.args.facts is not None  # evaluating saved facts says nothing new about the student
-    warnings = warnings + (session.record(runs, ctx.course, target) if record and not stored else [])
+    stored = ctx.args.facts is not None
     document = json_report.runs_document(runs, target, label)
-    return Result(int(exit_code([r for run in runs for r in run.results])), document,
-                  lambda report: report.runs(runs, ctx.course, target), warnings,
-                  None if stored else {"command": command, "facts": facts, "verdicts": document})
+    return runs, Result(int(exit_code([r for run in runs for r in run.results])), document,
+                        lambda report: report.runs(runs, ctx.course, target), list(warnings),
+                        None if stored else {"command": command, "facts": facts, "verdicts": document})
 
 
 def watch(ctx: Context) -> Result:
@@ -76,19 +82,18 @@ def watch(ctx: Context) -> Result:
         previous = None
         while True:
             gathered = facts_for(ctx, transport)
-            signature_only = _verdicts(ctx, gathered.facts, gathered.label, [step], step.id, [], "watch", record=False)
-            run_status = signature_only.document["steps"][0]["status"]
-            signature = [(c["id"], c["status"]) for c in signature_only.document["checks"]]
-            result = signature_only
+            runs, result = _judged(ctx, gathered.facts, gathered.label, [step], step.id, gathered.warnings, "watch")
+            signature = [(c["id"], c["status"]) for c in result.document["checks"]]
             if signature != previous:  # recorded (and shown) only when the verdict changes
-                result = _verdicts(ctx, gathered.facts, gathered.label, [step], step.id, gathered.warnings, "watch")
+                if result.submission is not None:
+                    result.warnings += session.record(runs, course, gathered.label)
                 if not args.json:
                     report.note(f"[dim]{time.strftime('%H:%M:%S')}[/dim]")
                     result.show(report)
                 for warning in ctx.send(result.submission) if result.submission else []:
                     report.warning(warning)
                 previous = signature
-            if run_status == "passed":
+            if result.document["steps"][0]["status"] == "passed":
                 return Result(result.exit_code, result.document, None, result.warnings, None)
             time.sleep(max(0.5, args.interval))
     finally:
