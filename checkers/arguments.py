@@ -11,7 +11,7 @@ from checkers.errors import CheckerError
 class CzechArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         raise CheckerError(f"Neplatné parametry: {translate_argparse(message)}",
-                           "Nápovědu vypíše `./kurz --help`.")
+                           f"Nápovědu vypíše `{self.prog} --help`.")  # the sub-command's own help
 
 
 class CzechHelpFormatter(argparse.RawDescriptionHelpFormatter):

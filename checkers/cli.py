@@ -52,7 +52,7 @@ COMMANDS = {
     "regrade": _lazy("checkers.commands.grading", "regrade"),
     "roster": _lazy("checkers.commands.grading", "roster"),
     "submit": _lazy("checkers.commands.submission", "submit"),
-    "class": _lazy("checkers.commands.submission", "classroom"),
+    "class": _lazy("checkers.commands.classroom", "run"),
 }
 
 

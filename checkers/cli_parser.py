@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from checkers.arguments import CzechArgumentParser, CzechHelpFormatter, number_in
+from checkers.errors import CheckerError
 
 USAGE = "./kurz [PŘÍKAZ | KROK] [volby]"
 DESCRIPTION = """Kontroluje, jak máte na svém stroji nasazený Django projekt.
@@ -143,8 +144,50 @@ def _submit(p):
 
 
 def _class(p):
-    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="join|status|leave|serve|export …",
-                   help="podpříkaz a jeho volby (`./kurz class --help`)")
+    """join, status, leave, serve, export: each a parser of its own under `class`."""
+    from checkers.commands.classroom import HELP
+
+    p.description = HELP
+    subs = p.add_subparsers(dest="class_command", metavar="PODPŘÍKAZ", title="podpříkazy",
+                            parser_class=CzechArgumentParser)
+    for name, (help_text, add_own) in CLASS_COMMANDS.items():
+        sub = _sub_parser(subs, name, help_text, f"./kurz class {name}")
+        add_own(sub)
+        if name != "serve":  # serve runs until Ctrl-C: there is no document to print
+            sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="výstup jako JSON")
+        sub.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS, help="bez barev")
+
+
+def _class_join(p):
+    p.add_argument("address", metavar="ADRESA", help="adresa serveru třídy, jak ji ukazuje vyučující")
+    p.add_argument("--code", required=True, metavar="KÓD", help="kód třídy (např. ABCD-1234)")
+    p.add_argument("--name", metavar="JMÉNO", help="vaše jméno, jak je na soupisce (jinak se zeptá)")
+    p.add_argument("--fingerprint", metavar="SHA256:…", help="otisk certifikátu serveru (u HTTPS)")
+
+
+def _class_status(p):
+    p.add_argument("--send", action="store_true", help="nejdřív odešle, co čeká ve frontě")
+
+
+def _class_serve(p):
+    p.add_argument("--roster", metavar="SOUPISKA", help="připojit se smí jen studenti ze soupisky (jako u grade)")
+    p.add_argument("--host", default="0.0.0.0", metavar="ADRESA",
+                   help="kde server poslouchá (výchozí 0.0.0.0 = celá síť učebny)")
+    p.add_argument("--port", type=number_in(0, 65535, "port", "--port 8765", integer=True), default=8765,
+                   help="port (výchozí 8765; 0 = volný port)")
+    p.add_argument("--tls", action="store_true", help="HTTPS s vlastním certifikátem; studenti si ověří jeho otisk")
+    p.add_argument("--out", default="hodnoceni", metavar="ADRESÁŘ",
+                   help="databáze hodnocení a klíče serveru (výchozí hodnoceni, stejná jako u grade)")
+    p.add_argument("--stuck-minutes", type=number_in(0.001, 1440, "minuty", "--stuck-minutes 10"), default=10.0,
+                   metavar="N", help="po kolika minutách na stejné chybě je student na nástěnce zvýrazněný (10)")
+    p.epilog = "Heslo učitele se zadá při startu, nebo v proměnné KURZ_TEACHER_PASSWORD."
+
+
+def _class_export(p):
+    p.add_argument("--out", default="hodnoceni", metavar="ADRESÁŘ",
+                   help="adresář serveru třídy (jeho --out; výchozí hodnoceni); sem se zapíšou výsledky")
+    p.add_argument("--roster", metavar="SOUPISKA", help="soupiska třídy (CSV): kdo do třídy patří")
+    _policy(p)
 
 
 def _roster(p):
@@ -181,7 +224,15 @@ COMMANDS = {
     "submit": ("zkontroluje všechny kroky a uloží odevzdání pro Moodle", _submit),
     "class": ("připojení ke třídě (join, status, leave); server třídy (serve, export)", _class),
 }
-OWN_GRAMMAR = {"class"}  # commands that parse their own options (no common ones)
+CLASS_COMMANDS = {
+    "join": ("připojí se ke třídě; od té doby se každá kontrola odešle vyučujícímu", _class_join),
+    "status": ("připojení ke třídě a fronta odevzdání", _class_status),
+    "leave": ("odešle, co čeká, a odpojí se od třídy", _nothing),
+    "serve": ("(učitel) spustí server třídy s živou nástěnkou", _class_serve),
+    "export": ("(učitel) zapíše výsledky třídy (grades.csv, moodle.csv, grades.json, report.html)",
+               _class_export),
+}
+NO_COMMON = {"class"}  # the class server's commands take no target: only --json and --no-color
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,16 +241,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="PŘÍKAZ", title="příkazy",
                                      parser_class=CzechArgumentParser)
     for name, (help_text, add_own) in COMMANDS.items():
-        sub = commands.add_parser(name, help=help_text, description=help_text, formatter_class=CzechHelpFormatter,
-                                  add_help=False, prog=f"./kurz {name}")
-        sub._positionals.title = "argumenty"
-        sub._optionals.title = "volby"
-        if name not in OWN_GRAMMAR:  # those print their own help (`./kurz class --help`)
-            sub.add_argument("-h", "--help", action="help", help="vypíše tuto nápovědu")
+        sub = _sub_parser(commands, name, help_text, f"./kurz {name}")
         add_own(sub)
-        if name not in OWN_GRAMMAR:
+        if name not in NO_COMMON:
             add_common(sub, suppress=True)
     return parser
+
+
+def _sub_parser(subparsers, name: str, help_text: str, prog: str) -> argparse.ArgumentParser:
+    sub = subparsers.add_parser(name, help=help_text, description=help_text, formatter_class=CzechHelpFormatter,
+                                add_help=False, prog=prog)
+    sub._positionals.title = "argumenty"
+    sub._optionals.title = "volby"
+    sub.add_argument("-h", "--help", action="help", help="vypíše tuto nápovědu")
+    return sub
 
 
 def with_step_shorthand(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -212,13 +267,12 @@ def with_step_shorthand(argv: list[str], parser: argparse.ArgumentParser) -> lis
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = build_parser()
-    argv = with_step_shorthand(list(argv), parser)
-    index = _command_index(argv, parser)
-    if index is not None and argv[index] in OWN_GRAMMAR:  # all after the word is theirs, --help too
-        args = parser.parse_args(argv[:index])
-        args.command, args.rest = argv[index], argv[index + 1:]
-        return args
-    return parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(with_step_shorthand(list(argv), parser))
+    if unknown:  # argparse would name the top parser; the help that lists the options is the command's
+        words = ["./kurz", args.command, getattr(args, "class_command", None)]
+        raise CheckerError(f"Neplatné parametry: neznámé parametry: {' '.join(unknown)}",
+                           f"Nápovědu vypíše `{' '.join(w for w in words if w)} --help`.")
+    return args
 
 
 def _takes_value(parser: argparse.ArgumentParser) -> set[str]:

@@ -1,4 +1,4 @@
-"""`python -m checkers class serve [--roster FILE] [--host H] [--port N] [--tls] [--out DIR]`.
+"""The class server's start: `./kurz class serve` (its options are in checkers.cli_parser).
 
 Asks the teacher's password once (or reads KURZ_TEACHER_PASSWORD), keeps only its scrypt hash in
 memory, prints where the dashboard is, the class code and the exact `join` command students type,
@@ -24,47 +24,6 @@ from checkers.errors import CheckerError
 PASSWORD_ENV = "KURZ_TEACHER_PASSWORD"
 LIMITS_ENV = "KURZ_CLASS_LIMITS"  # e.g. "token_burst=5,join_burst=3" (tests, very large classes)
 MIN_PASSWORD = 8
-
-
-HELP = """použití: ./kurz class serve [--roster SOUPISKA] [--host 0.0.0.0] [--port 8765] [--tls] [--out ADRESÁŘ]
-                          [--stuck-minutes 10]
-
-Spustí server třídy: studenti se připojí příkazem, který server vypíše, a každý jejich běh checkeru
-se objeví na nástěnce učitele (v prohlížeči, přihlášení heslem).
-
-  --roster SOUPISKA    připojit se smí jen studenti ze soupisky (stejná jako u `grade`)
-  --host ADRESA        kde server poslouchá (výchozí 0.0.0.0 = celá síť učebny)
-  --port ČÍSLO         port (výchozí 8765)
-  --tls                HTTPS s vlastním certifikátem; studenti si ověří jeho otisk
-  --out ADRESÁŘ        databáze hodnocení a klíče serveru (výchozí hodnoceni, stejná jako u `grade`)
-  --stuck-minutes N    po kolika minutách na stejné chybě je student na nástěnce zvýrazněný (10)
-
-Heslo učitele se zadá při startu, nebo v proměnné KURZ_TEACHER_PASSWORD."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        from checkers.arguments import translate_argparse
-
-        raise CheckerError(f"Neplatné parametry: {translate_argparse(message)}",
-                           "Použití: ./kurz class serve [--roster SOUPISKA] [--host 0.0.0.0] [--port 8765] [--tls]"
-                           " [--out ADRESÁŘ]")
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = _Parser(prog="./kurz class serve", add_help=False)
-    parser.add_argument("--roster")
-    parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--tls", action="store_true")
-    parser.add_argument("--out", default="hodnoceni")
-    parser.add_argument("--stuck-minutes", type=float, default=10.0)
-    args = parser.parse_args(argv)
-    if not 0 <= args.port <= 65535:
-        raise CheckerError(f"Port {args.port} neexistuje.", "Zadejte číslo od 1 do 65535, např. --port 8765.")
-    if not 0 < args.stuck_minutes <= 24 * 60:
-        raise CheckerError("--stuck-minutes musí být kladné číslo minut (nejvýš 1440).", "Např. --stuck-minutes 10.")
-    return args
 
 
 def teacher_password() -> str:
@@ -131,11 +90,8 @@ def addresses(host: str) -> list[str]:
     return [a for a in found if not a.startswith("127.")] or ["127.0.0.1"]
 
 
-def serve(argv: list[str]) -> int:
-    if "-h" in argv or "--help" in argv:
-        print(HELP)
-        return 0
-    args = parse_args(argv)
+def serve(args: argparse.Namespace) -> int:
+    """Serve until Ctrl-C. args: roster, host, port (0: any free one), tls, out, stuck_minutes."""
     from checkers.course import load_course
     from checkers.grading.regrade import checks_digest
     from checkers.grading.roster import load_roster

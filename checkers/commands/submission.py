@@ -1,5 +1,4 @@
-"""The class server from the student's side: `submit` (the offline path: one file for Moodle) and
-`class …` (join, status, leave; and the teacher's serve and export), which has its own grammar."""
+"""`submit`: the offline path to the teacher, one file for Moodle (the online one is `class`)."""
 
 from __future__ import annotations
 
@@ -44,9 +43,3 @@ def submit(ctx: Context) -> Result:
     return Result(int(ExitCode.OK), {**verdicts, "submission_file": str(out)}, show, warnings,
                   {"command": "submit", "facts": gathered.facts, "verdicts": verdicts})
 
-
-def classroom(ctx: Context) -> Result:
-    """`./kurz class …`: its sub-commands parse and print for themselves (checkers.classroom.commands)."""
-    from checkers.classroom.commands import class_command
-
-    return Result(int(class_command(list(ctx.args.rest))))

@@ -147,3 +147,35 @@ def test_connect_to_keeps_a_named_address_on_this_machine(server, checkers_home,
     assert result.rc == 0 and f"na http://ucebna.test:{server.port}" in result.stdout, result.stderr
     assert check(checkers_home, project, "step1").rc == 0
     assert status(checkers_home, "--send")["queued"] == 0 and len(stored(server.out_dir)) == 1
+
+
+def test_join_and_leave_answer_with_a_document_like_every_command(server, checkers_home):
+    joined = kurz(checkers_home, "class", "join", server.base, "--code", server.code, "--name", "Jana Nováková",
+                  "--json")
+    assert joined.rc == 0, joined.stdout + joined.stderr
+    document = json.loads(joined.stdout)
+    assert document["joined"] is True and document["class"]["name"] == "Jana Nováková"
+    assert document["class"]["address"] == server.base and token_of(checkers_home) not in joined.stdout
+    left = kurz(checkers_home, "class", "leave", "--json")
+    assert left.rc == 0 and json.loads(left.stdout) == {"schema": 1, "left": True, "sent": 0, "dropped": 0,
+                                                        "freed": True}
+    again = kurz(checkers_home, "class", "leave", "--json")
+    assert again.rc == 0 and json.loads(again.stdout)["left"] is False
+
+
+@pytest.mark.parametrize("args, words", [
+    (["class", "status", "--target", "local"], "neznámé parametry: --target local"),
+    (["class", "pripoj"], "neplatná volba: 'pripoj'"),
+    (["class", "join", "http://127.0.0.1:1"], "chybí povinné parametry: --code"),
+    (["class", "serve", "--port", "99999"], "není v rozsahu 0 až 65535"),
+])
+def test_the_class_commands_refuse_bad_options_in_czech_naming_their_own_help(checkers_home, args, words):
+    result = kurz(checkers_home, *args)
+    assert result.rc == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert f"./kurz {' '.join(a for a in args[:2] if a != 'pripoj')} --help" in result.stderr
+    assert not (checkers_home / "class.json").exists()
+
+
+def test_class_alone_shows_what_it_can_do_and_is_no_success(checkers_home):
+    result = kurz(checkers_home, "class")
+    assert result.rc == 2 and "class join ADRESA --code KÓD" in result.stdout and "class export" in result.stdout

@@ -24,7 +24,8 @@ def serve(*args: str, password: str | None = "dlouhe-heslo-1", timeout: float = 
 
 
 @pytest.mark.parametrize("args, password, words", [
-    (["--port", "70000"], "dlouhe-heslo-1", "Port 70000 neexistuje"),
+    (["--port", "70000"], "dlouhe-heslo-1", "70000 není v rozsahu 0 až 65535"),
+    (["--stuck-minutes", "0"], "dlouhe-heslo-1", "class serve --help"),  # a highlight at once is no threshold
     (["--port", "osm"], "dlouhe-heslo-1", "Neplatné parametry"),
     (["--stuck-minutes", "-1"], "dlouhe-heslo-1", "--stuck-minutes"),
     ([], None, "Chybí heslo učitele"),

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from checkers.course import load_course
+from checkers.grading.schema import SCHEMA_VERSION
 from tests.grading.conftest import (ARTIFACTS, HANG, HOSTILE_NAME, REPO, STUDENTS, TIMEOUT, UNREACHABLE,
                                     grade_argv, write_roster)
 
@@ -231,7 +232,7 @@ def test_a_second_run_adds_history(classroom, tmp_path):
     assert read_db(db, "SELECT count(*) FROM targets WHERE run_id = 1")[0][0] == len(STUDENTS) + 2  # untouched
     assert read_db(db, "SELECT student_id, points FROM targets WHERE run_id = 2 ORDER BY position") == [
         ("s07@skola.cz", 23), ("s10@skola.cz", 15)]
-    assert read_db(db, "PRAGMA user_version")[0][0] == 1
+    assert read_db(db, "PRAGMA user_version")[0][0] == SCHEMA_VERSION  # a new gradebook is written at the current version
     html = (classroom.out / "report.html").read_text(encoding="utf-8")
     assert "Historie běhů" in html and json.loads((classroom.out / "grades.json").read_text())["run"]["id"] == 2
 
