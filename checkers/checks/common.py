@@ -27,11 +27,27 @@ def missing_service_variable(facts: dict) -> str | None:
     return None if name in f.app.env_names else name
 
 
+# Why the project's own Python did not give its settings (probe's `not_run`) → the text's variant
+NOT_RUN_VARIANTS = {"timeout": "django_hung", "crashed": "django_crashed", "no-interpreter": "django_no_python",
+                    "no-project": "django_no_project"}
+
+
+def settings_unknown(facts: dict) -> Outcome:
+    """Why the settings are not known, for a check that needs them and is not about loading them:
+    "cannot verify", naming the cause that step 0 reports (never a bare placeholder)."""
+    django = facts.get("django") or {}
+    error = django.get("settings_error") or django.get("inspect_error")
+    if not django.get("not_run") and error:
+        return unknown("settings_broken", error=error.get("message") or "?", file=error.get("file") or "?",
+                       line=error.get("line") or "?")
+    return unknown(NOT_RUN_VARIANTS.get(django.get("not_run") or "", "django_not_run"))
+
+
 def settings_problem(facts: dict) -> Outcome | None:
     """Why the project's settings could not be read, as an outcome, or None when they were."""
     django = facts.get("django") or {}
     if django.get("not_run"):
-        return unknown("django_not_run", why=django["not_run"])
+        return settings_unknown(facts)
     variable = missing_service_variable(facts)
     if variable:  # the service's environment lacks it (step 9); the project itself may be fine
         return unknown("service_env", name=variable, unit=fallback(Facts(facts).app.unit, "?"))
@@ -42,7 +58,7 @@ def settings_problem(facts: dict) -> Outcome | None:
         return failed("settings_error", error=error.get("message"), file=error.get("file") or "?",
                       line=error.get("line") or "?")
     if not django.get("settings"):
-        return unknown("django_not_run", why="no-settings")
+        return settings_unknown(facts)
     return None
 
 

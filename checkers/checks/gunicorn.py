@@ -11,6 +11,7 @@ from __future__ import annotations
 from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
+                                      nothing_on_port80,
                                       listeners, status_text, upstream, web)
 from checkers.factsview import Facts, fallback
 
@@ -40,6 +41,8 @@ def service_down(facts: dict):
     seen = stability(facts, unit)
     if seen.up:
         return None
+    if seen.kind in ("crash_loop", "restarted"):  # "active" caught between two crashes says nothing
+        return unknown("service_falling", unit=unit["name"])
     return unknown("service_down", unit=unit["name"], state=seen.state)
 
 
@@ -69,7 +72,7 @@ def proxy_reaches_app(facts: dict):
     an invalid edit nginx has not loaded)."""
     home = web(facts, "home")
     if not home:
-        return failed("no_port80")
+        return nothing_on_port80(facts)
     if home.get("status") is None:
         return failed("no_answer", status=status_text(home))
     if is_django(home):

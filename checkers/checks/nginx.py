@@ -8,6 +8,7 @@ import re
 
 from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, is_django, last_matching,
+                                      nothing_on_port80,
                                       site_host, status_text, student_servers, web)
 from checkers.factsview import Facts, fallback, plain
 from checkers.probe import nginx_conf
@@ -73,6 +74,8 @@ def site_enabled(facts: dict):
 def not_shadowed(facts: dict):
     server, why = chosen_server(facts)
     host = site_host(facts)
+    if server is None and why == "none":  # no server block listens on port 80 at all
+        return nothing_on_port80(facts)
     if server is not None and not is_default_site(server):
         return passed(file=server["file"], host=host)
     names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or word("none_plural")
@@ -133,7 +136,7 @@ def static_served(facts: dict):
     outcome = _served(facts, "static_file", "static", expect_css=True)
     if outcome is None:
         if not Facts(facts).http.web:
-            return failed("no_port80")
+            return nothing_on_port80(facts)
         return failed("no_sample")
     return outcome
 
@@ -142,7 +145,7 @@ def media_served(facts: dict):
     outcome = _served(facts, "media_file", "media", expect_css=False)
     if outcome is None:
         if not Facts(facts).http.web:
-            return failed("no_port80")
+            return nothing_on_port80(facts)
         return media_by_behaviour(facts)
     return outcome
 

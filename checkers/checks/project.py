@@ -56,7 +56,7 @@ def venv_works(facts: dict):
                            line=stopped.get("line") or "?", printed=printed)
         return unknown("timeout" + suffix, interpreter=app["interpreter"], printed=printed)
     if django.get("not_run"):
-        return failed("not_run", interpreter=app["interpreter"], why=django["not_run"])
+        return failed("not_run", interpreter=app["interpreter"])
     error = django.get("settings_error") or {}
     if not django.get("django_version") and re.search(r"No module named '?django\b", error.get("message") or ""):
         return failed("no_django", interpreter=app["interpreter"], error=error.get("message"))

@@ -6,7 +6,7 @@ Socket activation (gunicorn.socket + gunicorn.service) is as good as a plain ser
 from __future__ import annotations
 
 from checkers.checks.base import Check, Level, failed, passed, unknown
-from checkers.checks.common import missing_service_variable
+from checkers.checks.common import missing_service_variable, settings_unknown
 from checkers.checks.service import app_unit as _app_unit, sockets as _sockets, stability
 from checkers.factsview import Facts, fallback
 
@@ -53,7 +53,16 @@ def unit_active(facts: dict):
     if seen.kind == "socket":
         return passed("socket", unit=unit["name"], socket=seen.socket)
     if seen.kind in ("crash_loop", "restarted"):
-        return failed(seen.kind, **common)
+        broken = Facts(facts).django.settings_error
+        if broken and not Facts(facts).django.settings:  # inferred: what makes every start fail
+            where = {"error": broken.get("message") or "?", "file": broken.get("file") or "?",
+                     "line": broken.get("line") or "?"}
+            if seen.kind == "crash_loop":
+                return failed("crash_loop_settings", **common, **where)
+            return failed("restarted_settings", **common, **where)
+        if seen.kind == "crash_loop":
+            return failed("crash_loop", **common)
+        return failed("restarted", **common)
     return failed("inactive", unit=unit["name"], state=seen.state, result=unit.get("result") or "?")
 
 
@@ -103,7 +112,7 @@ def user_loads_settings(facts: dict):
         return failed("denied", unit=unit["name"], user=denied.get("user") or "?", error=denied.get("error") or "?",
                       owner=fallback(django.ran_as, "?"))
     if not django.settings:
-        return unknown("django_not_run", why=fallback(django.not_run, "?"))
+        return settings_unknown(facts)
     return passed(user=django.ran_as or unit.get("user") or "root")
 
 

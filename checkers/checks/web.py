@@ -10,14 +10,14 @@ import mimetypes
 
 from checkers.checks.base import Check, failed, passed, word
 from checkers.checks.nginx import media_by_behaviour
-from checkers.checks.webfacts import site_host, status_text, web
+from checkers.checks.webfacts import nothing_on_port80, site_host, status_text, web
 from checkers.factsview import Facts, fallback
 
 
 def answers(facts: dict):
     """The root of the whole way: something answers HTTP on port 80."""
     if not Facts(facts).http.web:
-        return failed("no_port80")
+        return nothing_on_port80(facts)
     home = web(facts, "home")
     if home.get("status") is None:
         listening = any(row["port"] == 80 for row in Facts(facts).listening.tcp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checkers.checks.base import word
+from checkers.checks.base import Outcome, failed, word
 from checkers.factsview import Facts, plain
 from checkers.probe import nginx_conf
 
@@ -24,6 +24,26 @@ def is_default_site(server: dict | None) -> bool:
 
 def student_servers(facts: dict) -> list:
     return [s for s in nginx_config(facts).get("servers", []) if not is_default_site(s)]
+
+
+def nginx_runs(facts: dict) -> bool:
+    unit = Facts(facts).systemd.units.get("nginx.service", {})
+    if unit:
+        return unit.get("active_state") == "active"
+    return any(p["argv"] and p["argv"][0].startswith("nginx: master") for p in facts.get("processes") or [])
+
+
+def site_ports(facts: dict) -> list[int]:
+    """The ports the student's own nginx sites listen on."""
+    return sorted({listen["port"] for server in student_servers(facts) for listen in server["listen"]})
+
+
+def nothing_on_port80(facts: dict) -> Outcome:
+    """Nothing answers on port 80: nginx is down, or it runs and the site listens elsewhere."""
+    ports = [p for p in site_ports(facts) if p != 80]
+    if nginx_runs(facts) and ports:
+        return failed("no_port80_site_elsewhere", ports=", ".join(map(str, ports)))
+    return failed("no_port80")
 
 
 def chosen_server(facts: dict):

@@ -46,7 +46,17 @@ def _crash(f):
     _502(f, 111, "Connection refused")
 
 
+def _site_on(f, port):
+    """The student's site listens on `port` only, so nothing answers on 80 (the probe asks nothing)."""
+    for server in f["nginx"]["config"]["servers"]:
+        if server["file"] not in ("/etc/nginx/sites-available/default", "/etc/nginx/sites-enabled/default"):
+            for listen in server["listen"]:
+                listen["port"] = port
+    f["http"]["web"] = {}
+
+
 CASES = {
+    "doctor.D033": lambda f: _site_on(f, 8081),
     "doctor.D001": lambda f: f["systemd"]["units"]["nginx.service"].update(active_state="inactive"),
     "doctor.D002": lambda f: f["nginx"].update(test={"rc": 1, "output": "nginx: [emerg] unexpected \";\" in x:3"}),
     "doctor.D003": lambda f: _502(f, 2, "No such file or directory"),
@@ -255,3 +265,15 @@ def test_a_breakage_recorded_on_the_vm_is_named_first(path):
         assert causes and causes[0] == expected, found
     else:
         assert expected in found and not causes, found
+
+
+def test_a_site_listening_elsewhere_is_named_and_a_stopped_nginx_is_not_it():
+    from tests.helpers.recorded import recorded_facts
+
+    found = [r.id for r in diagnose(recorded_facts("vm-site-on-8081"))]  # recorded on the VM: listen 8081
+    assert found[:1] == ["doctor.D033"]
+    facts = recorded_facts("vm-solved")
+    _site_on(facts, 8081)
+    facts["systemd"]["units"]["nginx.service"].update(active_state="inactive")
+    found = [r.id for r in diagnose(facts)]
+    assert "doctor.D001" in found and "doctor.D033" not in found  # nginx down: that is the cause

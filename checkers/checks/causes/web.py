@@ -8,8 +8,8 @@ from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunicorn_binds, gunicorn_masters, home_status,
                                             last_upstream_error, permission_chain)
 from checkers.checks.nginx import loaded_change
-from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, site_host,
-                                      upstream, web)
+from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, nginx_runs,
+                                      site_host, site_ports, student_servers, upstream, web)
 from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
 
@@ -21,6 +21,23 @@ def nginx_missing(facts: dict):
     if unit and unit.get("active_state") != "active":
         return failed(state=f"{unit.get('active_state')} ({unit.get('result')})")
     return passed()
+
+
+def site_not_on_port80(facts: dict):
+    """nginx runs, and no site of its configuration listens on port 80 (where the course VM's
+    forwarded port 8080 arrives): the student's site listens elsewhere."""
+    server, why = chosen_server(facts)
+    if why != "none" or not nginx_runs(facts) or not Facts(facts).nginx.installed:
+        return passed()
+    ports = [p for p in site_ports(facts) if p != 80]
+    if not ports:
+        return passed()
+    files = sorted({s["file"] for s in student_servers(facts)})
+    seen = {"ports": ", ".join(map(str, ports)), "file": ", ".join(files)}
+    browser_port = Facts(facts).params.browser_port
+    if browser_port and browser_port != 80:  # the course VM: the computer's port forwarded to 80
+        return failed("forwarded", **seen, port=browser_port)
+    return failed(**seen)
 
 
 def nginx_config_invalid(facts: dict):
@@ -147,6 +164,7 @@ _NOT_RELOADED_HIDES = ("doctor.D003", "doctor.D006", "doctor.D007", "doctor.D019
 CHECKS = (
     cause("doctor.D002", nginx_config_invalid, ["doctor.D001"]),
     cause("doctor.D001", nginx_missing, ["doctor.D019", "doctor.D021"]),
+    cause("doctor.D033", site_not_on_port80, ["doctor.D019", "doctor.D021"]),
     cause("doctor.D027", nginx_not_reloaded, _NOT_RELOADED_HIDES),
     cause("doctor.D019", default_site_wins, ["doctor.D007", "doctor.D008", "doctor.D009"]),  # it answers instead
     cause("doctor.D021", no_proxy_pass, ["doctor.D019"]),
