@@ -57,6 +57,15 @@ def serves_app(facts: dict):
         if down:
             return down
         reason = CONNECT_REASONS.get(_errno(response), "connect")
+        holders = [p for p in listeners(facts, endpoint) if "gunicorn" in " ".join(p["argv"])]
+        if reason == "no_socket" and holders:  # it listens there, yet nginx does not find the path
+            unit = app_unit(facts) or {}
+            name = unit.get("name") or "gunicorn"
+            private = "PrivateTmp" in (unit.get("fragment_text") or "") or unit.get("drop_ins")
+            if endpoint["path"].startswith(("/tmp/", "/var/tmp/")) and private:  # its own /tmp, or removed
+                return failed("socket_not_visible", where=where, unit=name,
+                              files=", ".join([unit.get("fragment_path") or name, *(unit.get("drop_ins") or [])]))
+            return failed("socket_file_gone", where=where, unit=name)
         return failed(reason, where=where, error=response.get("error", "?"))
     owners = listeners(facts, endpoint)
     names = " ".join(" ".join(p["argv"]) for p in owners)

@@ -9,6 +9,7 @@ import pytest
 
 from checkers.checks.base import Status
 from checkers.engine import Evaluator
+from tests.helpers.recorded import recorded_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE, recorded, status_of
 
 ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
@@ -366,8 +367,6 @@ def test_port_80_accepting_but_not_answering_says_so(facts):
 # restarted, so it crash-loops and nginx answers 502.
 
 def test_a_service_falling_on_broken_settings_names_the_inferred_cause_and_sends_no_one_to_start_it():
-    from tests.helpers.recorded import recorded_facts
-
     facts = recorded_facts("vm-settings-syntax-error")
     results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
     assert (results["project.E003"].status, results["project.E003"].reason) == (Status.FAILED, "settings_error")
@@ -402,8 +401,6 @@ def test_settings_not_known_says_why_in_czech_never_a_bare_token(facts, not_run,
 # --- nothing on port 80: nginx down, or the site listening elsewhere ------------------------------
 
 def test_a_site_listening_on_another_port_is_told_so_not_to_start_nginx():
-    from tests.helpers.recorded import recorded_facts
-
     facts = recorded_facts("vm-site-on-8081")  # recorded on the VM: `listen 8081;`, nginx running
     results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
     for check_id in ("nginx.E006", "web.E001"):
@@ -418,3 +415,34 @@ def test_nothing_on_port_80_with_nginx_stopped_says_start_it(facts):
     facts["http"]["web"] = {}
     results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
     assert results["web.E001"].reason == "no_port80" and "systemctl start nginx" in results["web.E001"].hint
+
+
+# --- a socket gunicorn listens on, which nginx does not find --------------------------------------
+
+def _corpus(name: str) -> dict:
+    import gzip
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "fixtures" / "corpus" / name
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+@pytest.mark.parametrize("facts_of, reason, words", [
+    (lambda: recorded_facts("vm-socket-file-removed"),
+     "socket_file_gone", "Nejspíš ho někdo smazal"),  # recorded on the VM: rm /tmp/gunicorn.sock
+    (lambda: _corpus("reference/privatetmp-socket.json.gz"), "socket_not_visible", "PrivateTmp"),
+])
+def test_a_socket_gunicorn_holds_but_nginx_cannot_find_is_not_a_stopped_gunicorn(facts_of, reason, words):
+    facts = facts_of()
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    served = results["gunicorn.E002"]
+    assert (served.status, served.reason) == (Status.FAILED, reason) and words in served.message
+    assert "Spusťte gunicorn" not in served.hint  # it runs
+
+
+def test_a_socket_nobody_listens_on_is_still_a_missing_socket(facts):
+    facts["http"]["upstream"]["home"] = {"status": None, "error": "No such file or directory (errno 2)"}
+    facts["listening"]["unix"] = [r for r in facts["listening"]["unix"] if "gunicorn" not in r["path"]]
+    assert status_of(facts, "gunicorn.E002") == (Status.FAILED, "no_socket")
