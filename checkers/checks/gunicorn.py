@@ -8,7 +8,7 @@ makes the serving impossible to verify, not a failure of gunicorn's own setup.""
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed, unknown, word
+from checkers.checks.base import Check, Level, failed, passed, unknown, word
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
                                       nothing_on_port80,
@@ -101,8 +101,22 @@ def proxy_reaches_app(facts: dict):
     return passed(status=status_text(home))
 
 
+def listens_locally(facts: dict):
+    """gunicorn listens only where nginx reaches it (a unix socket or loopback), not on every network
+    interface, where anyone who knows the machine's address bypasses nginx. Beyond the lesson: advice."""
+    gunicorns = {p["pid"] for p in facts.get("processes") or [] if "gunicorn" in " ".join(p["argv"])}
+    if not gunicorns:
+        return unknown("no_gunicorn")
+    public = [f"{row['addr']}:{row['port']}" for row in Facts(facts).listening.tcp
+              if gunicorns & set(row.get("pids") or []) and row["addr"] in ("0.0.0.0", "::", "*")]
+    if public:
+        return failed(where=", ".join(public))
+    return passed()
+
+
 CHECKS = (
     Check("gunicorn.E001", installed, requires=("project.E002",)),
     Check("gunicorn.E002", serves_app, requires=("gunicorn.E001", "nginx.E005")),
     Check("gunicorn.E003", proxy_reaches_app, requires=("gunicorn.E002", "nginx.E002", "nginx.E006")),
+    Check("gunicorn.W001", listens_locally, requires=("gunicorn.E002",), level=Level.RECOMMENDED),
 )
