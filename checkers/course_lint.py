@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 from collections import Counter
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from checkers.checks import registry
 from checkers.checks.base import Check, Kind, Level
 from checkers.course import Course
 from checkers.paths import BOOK_DIR, EXERCISES_DIR, REPO_ROOT
-from checkers.texts import COMMON, SEEN, table
+from checkers.texts import COMMON, PLURAL_FIELD, SEEN, table
 
 # component.E### must pass (Level.REQUIRED) · component.W### is recommended (Level.RECOMMENDED: a
 # failure is advice) · component.I### is informational (always passes, with an explanation).
@@ -130,6 +131,25 @@ def pure_layer_files() -> list[Path]:
     return sorted(path for pattern in PURE_LAYER for path in REPO_ROOT.glob(pattern))
 
 
+def placeholder_problems(name: str, texts: dict) -> list[str]:
+    """Every {field} of a text is a name the check fills (or a plural field); braces meant literally
+    (nginx's `location /x/ { … }`) are doubled, else the student reads `location /x/ ?`."""
+    problems = []
+    for section, entry in texts.items():
+        for key, value in entry.items() if isinstance(entry, dict) else ():
+            if not isinstance(value, str):
+                continue
+            try:
+                fields = [f for _, f, _, _ in string.Formatter().parse(PLURAL_FIELD.sub("", value)) if f is not None]
+            except ValueError as exc:
+                problems.append(f"{name}.toml [{section}] {key}: složené závorky nejdou přečíst ({exc}); "
+                                "doslovné závorky pište zdvojené {{ }}.")
+                continue
+            problems += [f"{name}.toml [{section}] {key}: „{{{f}}}“ není jméno hodnoty; doslovné závorky pište "
+                         "zdvojené {{ }}." for f in fields if not re.fullmatch(r"\w+", f)]
+    return problems
+
+
 def prerequisite_problems(course: Course, checks: dict[str, Check]) -> list[str]:
     """A check's prerequisites exist, form no cycle, and none is taught in a later step than the check."""
     problems = [f"Kontrola {c} vyžaduje neznámou kontrolu {r}." for c, check in checks.items()
@@ -220,4 +240,5 @@ def lint(course: Course, checks: dict[str, Check] | None = None, texts: dict | N
     problems += reason_problems({c: r for c, r in reasons.items() if c in checks}, texts)
     problems += czech_literal_problems(pure_layer_files())
     problems += prerequisite_problems(course, checks)
+    problems += placeholder_problems("checks", texts) + placeholder_problems("diagnoses", table("diagnoses"))
     return problems

@@ -119,6 +119,10 @@ def _served(facts: dict, name: str, url_prefix_key: str, expect_css: bool):
             server, _ = chosen_server(facts)
             location = nginx_conf.select_location(server, response["path"])
             path = nginx_conf.file_for(server, location, response["path"]) or "?"
+            if path == "?" and response.get("django_headers"):  # no file location: nginx asked the app
+                prefix = "/" + response["path"].strip("/").split("/", 1)[0] + "/"
+                return failed("to_app", url=response["path"], status=status_text(response), prefix=prefix,
+                              where=(location or {}).get("path") or "/")
         reason = {404: "not_found", 403: "forbidden"}.get(response.get("status"), "status")
         return failed(reason, url=response["path"], status=status_text(response), path=path,
                       log=log or word("error_log_silent"), host=host)

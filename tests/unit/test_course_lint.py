@@ -228,3 +228,17 @@ def test_prerequisites_must_exist_form_no_cycle_and_come_no_later():
     assert any("kruh" in p and "nginx.E001" in p and "nginx.E002" in p for p in prerequisite_problems(course, cycle))
     unknown = dict(checks, **{"nginx.E001": _requiring("nginx.E001", "nginx.E999")})
     assert any("neznámou kontrolu nginx.E999" in p for p in prerequisite_problems(course, unknown))
+
+
+def test_a_literal_brace_in_a_text_must_be_doubled_or_the_student_reads_a_question_mark():
+    from checkers.course_lint import placeholder_problems
+    from checkers.texts import fill
+
+    broken = {"nginx.E008": {"hint": "Má být `location /media/ { alias {root}/; }`.",
+                             "fail": "chybí {count|soubor|soubory|souborů} v {root}", "pass": "{"}}
+    problems = placeholder_problems("checks", broken)
+    assert len(problems) == 2 and all("zdvojené" in p for p in problems)
+    assert "[nginx.E008] hint" in problems[0] and "[nginx.E008] pass" in problems[1]
+    fixed = {"nginx.E008": {"hint": "Má být `location /media/ {{ alias {root}/; }}`."}}
+    assert placeholder_problems("checks", fixed) == []
+    assert fill(fixed["nginx.E008"]["hint"], {"root": "/srv/m"}) == "Má být `location /media/ { alias /srv/m/; }`."

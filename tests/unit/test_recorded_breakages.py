@@ -1,0 +1,134 @@
+"""True verdicts on breakages recorded on the real course VM (tests/fixtures/facts/vm-*.json), each
+with the solved VM's facts as the passing or the neighbouring case: settings that fail to load, a
+site on another port, a socket file removed, no location for /media/."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from checkers.checks.base import Status
+from checkers.engine import Evaluator
+from tests.helpers.recorded import recorded_facts
+from tests.unit.test_checks_on_recorded_facts import COURSE, recorded, status_of
+from tests.unit.test_truthful_verdicts import _failures
+
+ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
+
+
+@pytest.fixture
+def facts():
+    return copy.deepcopy(recorded("solved"))
+
+
+
+# --- settings that do not load: one cause, reported once, in its own step ------------------------
+# Recorded on the real VM: a syntax error in settings.py, gunicorn.service (Restart=on-failure)
+# restarted, so it crash-loops and nginx answers 502.
+
+def test_a_service_falling_on_broken_settings_names_the_inferred_cause_and_sends_no_one_to_start_it():
+    facts = recorded_facts("vm-settings-syntax-error")
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert (results["project.E003"].status, results["project.E003"].reason) == (Status.FAILED, "settings_error")
+    service = results["systemd.E003"]
+    assert service.status is Status.FAILED and service.reason in ("crash_loop_settings", "restarted_settings")
+    assert "odvozeno" in service.message and "settings.py" in service.message and "řádek 28" in service.message
+    assert "systemctl start" not in service.hint and "krok 0" in service.hint
+    assert (results["gunicorn.E002"].status, results["gunicorn.E002"].reason) == (Status.UNVERIFIED, "service_falling")
+    assert "active/running" not in results["gunicorn.E002"].message
+    loads = results["systemd.E009"]
+    assert (loads.status, loads.reason) == (Status.UNVERIFIED, "settings_broken") and "řádek 28" in loads.message
+
+
+def test_a_service_falling_with_loadable_settings_blames_no_settings(facts):
+    _failures(facts, 20, 5)
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(list(COURSE.step_of_check("systemd.E003").checks))}
+    assert results["systemd.E003"].reason == "crash_loop" and "nastavení" not in results["systemd.E003"].message
+    assert "systemctl start" not in results["systemd.E003"].hint  # systemd starts it again by itself
+
+
+@pytest.mark.parametrize("not_run, words", [("timeout", "zaseklo"), ("crashed", "spadl"),
+                                            ("no-interpreter", "není Python"), ("something-new", "krok 0")])
+def test_settings_not_known_says_why_in_czech_never_a_bare_token(facts, not_run, words):
+    facts["django"] = {"not_run": not_run, "stderr": ""}
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    loads = results["systemd.E009"]
+    assert loads.status is Status.UNVERIFIED and words in loads.message
+    shown = " ".join(r.message + r.hint for r in results.values())
+    assert not_run not in shown and "(?)" not in shown
+
+
+# --- nothing on port 80: nginx down, or the site listening elsewhere ------------------------------
+
+def test_a_site_listening_on_another_port_is_told_so_not_to_start_nginx():
+    facts = recorded_facts("vm-site-on-8081")  # recorded on the VM: `listen 8081;`, nginx running
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    for check_id in ("nginx.E006", "web.E001"):
+        assert (results[check_id].status, results[check_id].reason) == (Status.FAILED, "no_port80_site_elsewhere")
+        assert "8081" in results[check_id].message and "listen 80;" in results[check_id].hint
+        assert "systemctl start nginx" not in results[check_id].hint
+    assert "výchozí web NGINX" not in results["nginx.E006"].message  # no default site is enabled there
+
+
+def test_nothing_on_port_80_with_nginx_stopped_says_start_it(facts):
+    facts["systemd"]["units"]["nginx.service"].update(active_state="inactive")
+    facts["http"]["web"] = {}
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert results["web.E001"].reason == "no_port80" and "systemctl start nginx" in results["web.E001"].hint
+
+
+# --- a socket gunicorn listens on, which nginx does not find --------------------------------------
+
+def _corpus(name: str) -> dict:
+    import gzip
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "fixtures" / "corpus" / name
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+@pytest.mark.parametrize("facts_of, reason, words", [
+    (lambda: recorded_facts("vm-socket-file-removed"),
+     "socket_file_gone", "Nejspíš ho někdo smazal"),  # recorded on the VM: rm /tmp/gunicorn.sock
+    (lambda: _corpus("reference/privatetmp-socket.json.gz"), "socket_not_visible", "PrivateTmp"),
+])
+def test_a_socket_gunicorn_holds_but_nginx_cannot_find_is_not_a_stopped_gunicorn(facts_of, reason, words):
+    facts = facts_of()
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    served = results["gunicorn.E002"]
+    assert (served.status, served.reason) == (Status.FAILED, reason) and words in served.message
+    assert "Spusťte gunicorn" not in served.hint  # it runs
+
+
+def test_a_socket_nobody_listens_on_is_still_a_missing_socket(facts):
+    facts["http"]["upstream"]["home"] = {"status": None, "error": "No such file or directory (errno 2)"}
+    facts["listening"]["unix"] = [r for r in facts["listening"]["unix"] if "gunicorn" not in r["path"]]
+    assert status_of(facts, "gunicorn.E002") == (Status.FAILED, "no_socket")
+
+
+# --- no location for /media/: nginx asked Django, it looked in no directory ----------------------
+
+def test_a_missing_media_location_says_nginx_asked_the_app_not_where_it_looked():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-no-media-location")  # recorded on the VM: the `location /media/` block removed
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    media = results["nginx.E008"]
+    assert (media.status, media.reason) == (Status.FAILED, "to_app")
+    assert "od Djanga" in media.message and "?" not in media.message + media.hint
+    assert "location /media/ { alias /srv/my_project/media/; }" in media.hint
+    found = diagnose(facts)
+    assert found[0].id == "doctor.D007" and "nemá blok location" in found[0].title
+    assert "neodpovídá adresáři" not in found[0].message  # there is no path to be wrong
+
+
+def test_a_media_location_with_a_wrong_alias_still_names_where_nginx_looked(facts):
+    server = next(s for s in facts["nginx"]["config"]["servers"] if s["file"].endswith("my_project"))
+    location = next(loc for loc in server["locations"] if loc["path"] == "/media/")
+    location["alias"] = "/srv/my_project/nahrane/"
+    facts["http"]["web"]["media_file"].update(status=404, django_headers=False, markers=[])
+    media = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["nginx.E008"]
+    assert media.reason == "not_found" and "/srv/my_project/nahrane/" in media.message
