@@ -55,7 +55,18 @@ def _site_on(f, port):
     f["http"]["web"] = {}
 
 
+def _hand_started_gunicorn(f):
+    """The service fails; step 8's gunicorn (user vagrant, re-parented to PID 1) holds its socket."""
+    _unit(f).update(active_state="failed", sub_state="failed", n_restarts=5, main_pid=0)
+    _no_gunicorn(f)
+    f["processes"].append({"pid": 4321, "ppid": 1, "user": "vagrant", "started": 1.0,
+                           "argv": [".venv/bin/gunicorn", "--bind", f"unix:{SOCKET}", "my_project.wsgi"]})
+    f["listening"]["unix"] = [r for r in f["listening"]["unix"] if r["path"] != SOCKET] + [
+        {"path": SOCKET, "pids": [4321]}]
+
+
 CASES = {
+    "doctor.D034": _hand_started_gunicorn,
     "doctor.D033": lambda f: _site_on(f, 8081),
     "doctor.D001": lambda f: f["systemd"]["units"]["nginx.service"].update(active_state="inactive"),
     "doctor.D002": lambda f: f["nginx"].update(test={"rc": 1, "output": "nginx: [emerg] unexpected \";\" in x:3"}),

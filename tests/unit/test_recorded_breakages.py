@@ -132,3 +132,32 @@ def test_a_media_location_with_a_wrong_alias_still_names_where_nginx_looked(fact
     facts["http"]["web"]["media_file"].update(status=404, django_headers=False, markers=[])
     media = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["nginx.E008"]
     assert media.reason == "not_found" and "/srv/my_project/nahrane/" in media.message
+
+
+# --- the gunicorn from step 8 still running: the service cannot take its socket -----------------
+
+def test_a_hand_started_gunicorn_holding_the_services_socket_is_named_before_the_crash():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-manual-gunicorn-holds-socket")  # recorded on the VM: step 8's daemon left running
+    found = [r.id for r in diagnose(facts)]
+    assert found[0] == "doctor.D034" and "doctor.D011" not in found  # the crash it explains is not repeated
+    first = diagnose(facts)[0]
+    assert "kill 5012" in first.hint and first.seen["user"] == "vagrant"
+
+
+def test_a_crashing_service_without_another_gunicorn_is_not_blamed_on_one(facts):
+    from checkers.doctor import diagnose
+
+    _failures(facts, 20, 5)
+    assert "doctor.D034" not in [r.id for r in diagnose(facts)]
+
+
+def test_another_gunicorn_on_another_address_is_not_the_cause():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-manual-gunicorn-holds-socket")
+    for row in facts["listening"]["unix"]:
+        if row["path"] == "/tmp/gunicorn.sock":
+            row["path"] = "/tmp/jiny.sock"
+    assert "doctor.D034" not in [r.id for r in diagnose(facts)]

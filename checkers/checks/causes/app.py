@@ -7,6 +7,7 @@ from __future__ import annotations
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (classified, gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
 from checkers.checks.service import app_unit, journal, sockets, stability
+from checkers.checks.webfacts import describe_endpoint, upstream
 from checkers.factsview import Facts
 
 _BEHIND_502 = ("doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016")
@@ -44,6 +45,42 @@ def gunicorn_crashes(facts: dict):
         return passed()
     reason = seen.kind if seen.kind in ("crash_loop", "restarted", "inactive") else "other"
     return failed(reason, unit=unit["name"], line=error, failures=seen.failures, state=seen.state)
+
+
+def _unit_binds(unit: dict) -> set[str]:
+    """Where the unit's ExecStart asks gunicorn to listen ("unix:/path" or "host:port")."""
+    argv = unit.get("exec_start") or []
+    argv = argv.split() if isinstance(argv, str) else argv
+    found = set()
+    for i, arg in enumerate(argv):
+        if arg in ("-b", "--bind") and i + 1 < len(argv):
+            found.add(argv[i + 1])
+        elif arg.startswith("--bind="):
+            found.add(arg.split("=", 1)[1])
+    return found
+
+
+def _held_by(facts: dict, pid: int) -> set[str]:
+    held = {f"unix:{row['path']}" for row in Facts(facts).listening.unix if pid in (row.get("pids") or [])}
+    held |= {f"{row['addr']}:{row['port']}" for row in Facts(facts).listening.tcp if pid in (row.get("pids") or [])}
+    return held
+
+
+def foreign_gunicorn(facts: dict):
+    """The service cannot stay up, and a gunicorn it did not start (typically the one run by hand in
+    step 8) holds the address the service's ExecStart binds: that explains its crashes."""
+    unit = app_unit(facts)
+    if not unit or stability(facts, unit).up:
+        return passed()
+    binds = _unit_binds(unit) or {describe_endpoint(upstream(facts))}
+    for master in gunicorn_masters(facts):
+        if master.get("pid") == unit.get("main_pid"):
+            continue
+        held = _held_by(facts, master["pid"]) & binds
+        if held:
+            return failed(pid=master["pid"], user=master.get("user") or "?", unit=unit["name"],
+                          where=", ".join(sorted(held)), command=" ".join(master["argv"])[:120])
+    return passed()
 
 
 def service_not_enabled(facts: dict):
@@ -108,6 +145,7 @@ def workers_advice(facts: dict):
 CHECKS = (
     cause("doctor.D010", classified("doctor.D010", _working_directory), _BEHIND_502),
     cause("doctor.D032", classified("doctor.D032", _working_directory), _BEHIND_502),
+    cause("doctor.D034", foreign_gunicorn, ["doctor.D011", *_BEHIND_502]),
     cause("doctor.D011", gunicorn_crashes, _BEHIND_502),
     cause("doctor.D030", media_root_missing),
     cause("doctor.D022", media_not_writable),
