@@ -60,6 +60,12 @@ def unit_active(facts: dict):
             if seen.kind == "crash_loop":
                 return failed("crash_loop_settings", **common, **where)
             return failed("restarted_settings", **common, **where)
+        denied = Facts(facts).django.app_user_denied
+        if denied:  # inferred: the service's user cannot read what the settings read
+            who = {"user": denied.get("user") or "?", "error": denied.get("error") or "?"}
+            if seen.kind == "crash_loop":
+                return failed("crash_loop_denied", **common, **who)
+            return failed("restarted_denied", **common, **who)
         if seen.kind == "crash_loop":
             return failed("crash_loop", **common)
         return failed("restarted", **common)

@@ -41,6 +41,15 @@ def test_a_service_falling_on_broken_settings_names_the_inferred_cause_and_sends
     assert (loads.status, loads.reason) == (Status.UNVERIFIED, "settings_broken") and "řádek 28" in loads.message
 
 
+def test_a_service_falling_because_its_user_cannot_read_a_settings_file_says_so_as_inferred():
+    facts = recorded_facts("vm-service-user-denied")  # recorded on the VM: chmod 600 db_password.txt
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    service = results["systemd.E003"]
+    assert service.reason in ("crash_loop_denied", "restarted_denied")
+    assert "odvozeno" in service.message and "db_password.txt" in service.message and "www-data" in service.message
+    assert (results["systemd.E009"].status, results["systemd.E009"].reason) == (Status.FAILED, "denied")
+
+
 def test_a_service_falling_with_loadable_settings_blames_no_settings(facts):
     _failures(facts, 20, 5)
     results = {r.id: r for r in Evaluator(facts, COURSE).results(list(COURSE.step_of_check("systemd.E003").checks))}

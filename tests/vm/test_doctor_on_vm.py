@@ -67,6 +67,11 @@ SCENARIOS = [
     ("doctor.D027", f"sudo sed -i 's|alias {P}/static/;|alias {P}/static-jinde/;|' {SITE} && sudo systemctl reload nginx "
                     f"&& sleep 2 && sudo sed -i 's|alias {P}/static-jinde/;|alias {P}/static/;|' {SITE}"),
     ("doctor.D029", "sudo systemctl stop postgresql"),
+    ("doctor.D033", f"sudo sed -i 's/listen 80;/listen 8081;/' {SITE} && sudo systemctl reload nginx"),
+    # step 8's gunicorn left running by hand (as vagrant) holds the socket the service wants
+    ("doctor.D034", f"sudo systemctl stop gunicorn && sudo rm -f /tmp/gunicorn.sock && cd {P} && "
+                    ".venv/bin/gunicorn --workers 2 --bind unix:/tmp/gunicorn.sock my_project.wsgi:application "
+                    "--daemon --pid /tmp/gunicorn.pid && sleep 3 && sudo systemctl start gunicorn && sleep 5"),
     ("doctor.A001", f"sudo sed -i 's/--workers 3/--workers 1/' {UNIT} && sudo systemctl daemon-reload && {RESTART}"),
 ]
 
