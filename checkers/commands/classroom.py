@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -37,7 +38,11 @@ def join(ctx: Context) -> Result:
     from checkers.classroom import membership
 
     args, report = ctx.args, ctx.report
-    config = membership.join(args.address, args.code, args.name, args.fingerprint, ask=input, say=report.note)
+    if args.json:  # stdout is the document: the questions and what they show go to stderr
+        config = membership.join(args.address, args.code, args.name, args.fingerprint, ask=_ask_on_stderr,
+                                 say=lambda text: report.errors.print(text, markup=False))
+    else:
+        config = membership.join(args.address, args.code, args.name, args.fingerprint, ask=input, say=report.note)
     course = f" „{escape(config.course)}“" if config.course else ""
     lines = [f"Připojeno ke třídě{course} na {escape(config.address)} jako {escape(config.name)}."]
     if config.fingerprint:
@@ -101,6 +106,12 @@ def export(ctx: Context) -> Result:
 
 
 COMMANDS = {"join": join, "status": status, "leave": leave, "serve": serve, "export": export}
+
+
+def _ask_on_stderr(question: str) -> str:
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    return input()
 
 
 def _notes(lines: list[str]):

@@ -179,3 +179,9 @@ def test_the_class_commands_refuse_bad_options_in_czech_naming_their_own_help(ch
 def test_class_alone_shows_what_it_can_do_and_is_no_success(checkers_home):
     result = kurz(checkers_home, "class")
     assert result.rc == 2 and "class join ADRESA --code KÓD" in result.stdout and "class export" in result.stdout
+
+
+def test_join_asked_for_the_name_with_json_keeps_stdout_a_document(server, checkers_home):
+    result = kurz(checkers_home, "class", "join", server.base, "--code", server.code, "--json", stdin="Petr Svoboda\n")
+    assert result.rc == 0, result.stderr
+    assert json.loads(result.stdout)["class"]["name"] == "Petr Svoboda" and "Vaše jméno" in result.stderr
