@@ -1,5 +1,5 @@
 """The teacher's live dashboard (Czech): login, the students × steps grid, projector mode, a student's
-detail, resetting a join, and the server-sent event stream that updates open grids.
+detail, resetting a join, excusing a step, and the server-sent event stream that updates open grids.
 
 Templates are Jinja2 with autoescape on (a student's name is text, never markup); the only script
 is static/dashboard.js (CSP forbids inline scripts); every POST needs the session's CSRF token.
@@ -28,6 +28,7 @@ from checkers.grading.submissions import SOURCE_LABELS
 
 HERE = Path(__file__).resolve().parent
 MAX_FORM = 16 * 1024
+MAX_REASON = 200  # characters of an excuse's reason (it goes to the exports' notes)
 EXTERNAL_POLL = 2.0  # seconds: how often results written by `grade` (another process) are looked for
 env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                   trim_blocks=True, lstrip_blocks=True)
@@ -131,7 +132,11 @@ async def student_page(request: Request) -> Response:
     info = await run_in_threadpool(lambda: views.detail(state.store.reader(), student))
     if info is None:
         return error_page(request, 404, "Takový student ve třídě není.")
-    return render(request, "student.html", student=info)
+    course = state.config.course
+    excuses = await run_in_threadpool(lambda: views.excuses_of(state.store.reader(), course, info["name"],
+                                                               info["student_id"]))
+    return render(request, "student.html", student=info, steps=views.step_columns(course), excuses=excuses,
+                  max_reason=MAX_REASON)
 
 
 async def reset_join(request: Request) -> Response:
@@ -145,6 +150,37 @@ async def reset_join(request: Request) -> Response:
     await run_in_threadpool(state.store.reset, student)
     state.forget(student)
     state.events.publish(student)
+    return RedirectResponse(f"/student/{student}", status_code=303)
+
+
+async def excuse_step(request: Request) -> Response:
+    return await _excuse(request, remove=False)
+
+
+async def remove_excuse(request: Request) -> Response:
+    return await _excuse(request, remove=True)
+
+
+async def _excuse(request: Request, remove: bool) -> Response:
+    """Excuse a step ("omluveno" with the reason, in the grid and every export) or take the excuse back."""
+    if not is_teacher(request):
+        return error_page(request, 401, "Nejste přihlášený učitel.")
+    fields = await form(request)
+    if not csrf_ok(request.session, fields.get("csrf")):
+        return error_page(request, 403, "Chybí bezpečnostní token formuláře (CSRF). Načtěte stránku znovu.")
+    state = request.app.state.cls
+    student = request.path_params["student"]
+    if fields.get("step") not in {s.id for s in state.config.course.required_steps}:
+        return error_page(request, 400, "Takový krok kurz nemá. Vyberte krok ze seznamu na stránce studenta.")
+    reason = "" if remove else "".join(c for c in " ".join(fields.get("reason", "").split()) if c.isprintable())
+    if not remove and not reason:
+        return error_page(request, 400, "Napište důvod omluvy (objeví se i v exportu známek).")
+    if len(reason) > MAX_REASON:
+        return error_page(request, 400, f"Důvod omluvy je delší než {MAX_REASON} znaků. Zkraťte ho.")
+    row = await run_in_threadpool(state.store.excuse, student, fields["step"], reason)
+    if row is None:
+        return error_page(request, 404, "Takový student ve třídě není.")
+    state.events.publish(row)
     return RedirectResponse(f"/student/{student}", status_code=303)
 
 
@@ -216,5 +252,7 @@ def routes() -> list:
     return [Route("/", dashboard), Route("/projector", projector), Route("/login", login_page, methods=["GET"]),
             Route("/login", login, methods=["POST"]), Route("/logout", logout, methods=["POST"]),
             Route("/fragment/stats", stats_fragment), Route("/student/{student:int}", student_page),
-            Route("/student/{student:int}/reset", reset_join, methods=["POST"]), Route("/events", events),
+            Route("/student/{student:int}/reset", reset_join, methods=["POST"]),
+            Route("/student/{student:int}/excuse", excuse_step, methods=["POST"]),
+            Route("/student/{student:int}/excuse/remove", remove_excuse, methods=["POST"]), Route("/events", events),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]

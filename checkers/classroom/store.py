@@ -17,7 +17,8 @@ from checkers import class_protocol as protocol
 from checkers.classroom.grading import Graded
 from checkers.grading.gradebook import Gradebook, gradebook_path
 from checkers.grading.model import RosterEntry
-from checkers.grading.submissions import REPORTED, Submission, insert_submission, name_key
+from checkers.grading.sources import excuse_rows
+from checkers.grading.submissions import REPORTED, Submission, excuse_key, insert_submission, name_key, set_excuse
 
 
 class JoinRefused(Exception):
@@ -95,6 +96,11 @@ class ClassStore:
     def reset(self, student: int) -> bool:
         return self.write(_reset, student).result()
 
+    def excuse(self, student: int, step: str, reason: str) -> int | None:
+        """Excuse a student's step (an empty reason removes the excuse); the student's grid row (the
+        newest join of the name), None: no such student."""
+        return self.write(_excuse, student, step, reason).result()
+
     # ----------------------------------------------------------------------------- submissions
     def add_reported(self, student: Student, doc: dict, graded: Graded, received_at: str, checks_digest: str):
         """Store a reported submission (idempotent on doc["id"]); a Future of Stored."""
@@ -138,6 +144,18 @@ def _reset(book: Gradebook, student: int) -> bool:
     cursor = book.db.execute("UPDATE class_students SET token_sha256 = NULL, reset_at = ? WHERE id = ?"
                              " AND token_sha256 IS NOT NULL", (protocol.utc_now(), student))
     return cursor.rowcount > 0
+
+
+def _excuse(book: Gradebook, student: int, step: str, reason: str) -> int | None:
+    row = book.db.execute("SELECT name, name_key, student_id FROM class_students WHERE id = ?", (student,)).fetchone()
+    if row is None:
+        return None
+    stored = book.db.execute("SELECT student_key, step FROM excuses WHERE step = ?", (step,)).fetchall()
+    for key, _ in excuse_rows(stored, row[0], row[2] or ""):  # under any key it matches (a roster id, a name)
+        set_excuse(book.db, key, step, "", "")
+    if reason:
+        set_excuse(book.db, excuse_key(row[0], row[2] or ""), step, reason, protocol.utc_now())
+    return book.db.execute("SELECT max(id) FROM class_students WHERE name_key = ?", (row[1],)).fetchone()[0]
 
 
 def _add_reported(book: Gradebook, student: Student, doc: dict, graded: Graded, received_at: str,

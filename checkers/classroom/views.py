@@ -14,10 +14,12 @@ from datetime import datetime, timezone
 from checkers.class_protocol import parse_time
 from checkers.course import Course
 from checkers.grading.model import CHECK_STATUS_LABELS, CHECK_SYMBOLS, STEP_STATUS_LABELS
+from checkers.grading.policy import EXCUSED, EXCUSED_LABEL, shown_time
+from checkers.grading.sources import excuse_rows
 from checkers.grading.submissions import (IMPORTED, REPORTED, SOURCE_LABELS, VERIFIED, submission_checks,
                                           submission_steps)
 
-STATE_SYMBOLS = {"passed": "✔", "failed": "✘", "unverified": "?", "error": "⚠"}
+STATE_SYMBOLS = {"passed": "✔", "failed": "✘", "unverified": "?", "error": "⚠", EXCUSED: "–"}
 STUDENT_COLUMNS = ("id, name, name_key, roster_line, student_id, token_sha256 IS NOT NULL, joined_at, last_seen,"
                    " stuck_check, stuck_since, stuck_cause")
 
@@ -30,10 +32,11 @@ class Cell:
     max_points: int = 0
     attempts: int = 0
     changed_at: str = ""
+    excuse: str = ""  # the teacher's reason when the step is excused (status EXCUSED)
 
     @property
     def label(self) -> str:
-        return STEP_STATUS_LABELS.get(self.status, "zatím nic")
+        return EXCUSED_LABEL if self.status == EXCUSED else STEP_STATUS_LABELS.get(self.status, "zatím nic")
 
     @property
     def symbol(self) -> str:
@@ -86,6 +89,7 @@ def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -
         number = db.execute(f"SELECT count(*) FROM ({newest}) AS n WHERE n.id <= ?", (student,)).fetchone()[0]
         numbers = {student: number}
     steps = [s["id"] for s in step_columns(course)]
+    stored = all_excuses(db)
     now = datetime.now(timezone.utc)
     out = []
     for r in rows:
@@ -93,6 +97,10 @@ def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -
             "SELECT step, status, points, max_points, attempts, changed_at FROM class_cells WHERE student = ?",
             (r[0],))}
         row = Row(r[0], r[1], numbers.get(r[0], 0), bool(r[5]), r[7], [cells.get(s) or Cell(s) for s in steps])
+        excused = {step: reason for _, step, reason, _ in excuse_rows(stored, r[1], r[4])}
+        for cell in row.cells:
+            if cell.step in excused:  # never failed nor pending, and no points: it leaves the maximum
+                cell.status, cell.points, cell.excuse = EXCUSED, 0, excused[cell.step]
         row.points = sum(c.points for c in row.cells)
         if r[8]:
             row.stuck_check = r[8].split("\t", 1)[-1]
@@ -106,6 +114,20 @@ def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -
                 row.others[source] = {"points": hit[0], "max_points": hit[1], "received_at": hit[2]}
         out.append(row)
     return out
+
+
+def all_excuses(db) -> list[tuple[str, str, str, str]]:
+    """(student_key, step, reason, created_at) of every excused step (a class has few)."""
+    return db.execute("SELECT student_key, step, reason, created_at FROM excuses ORDER BY id").fetchall()
+
+
+def excuses_of(db, course: Course, name: str, student_id: str) -> list[dict]:
+    """A student's excused steps, in the course's order: {"step", "label", "reason", "at"}."""
+    labels = {s["id"]: s["label"] for s in step_columns(course)}
+    found = {step: (reason, at) for _, step, reason, at in excuse_rows(all_excuses(db), name, student_id)}
+    return [{"step": step, "label": label, "reason": found[step][0],
+             "at": shown_time(parse_time(found[step][1])) if parse_time(found[step][1]) else ""}
+            for step, label in labels.items() if step in found]
 
 
 def student_of_name(db, key: str) -> int | None:

@@ -135,10 +135,15 @@ def _checks(book: Gradebook, pick: Pick) -> list[CheckRow]:
         " AND step = ? ORDER BY rowid", (pick.submission, pick.row.step))]
 
 
+def excuse_rows(rows: list[tuple], name: str, student_id: str) -> list[tuple]:
+    """The rows of table `excuses` (student_key first) that are a student's: by roster id or name."""
+    keys = {k for k in (student_id.strip(), name_key(name), fold(student_id)) if k}
+    return [row for row in rows if row[0] in keys or fold(row[0]) in keys]
+
+
 def stored_excuses(rows: list[tuple[str, str, str]], entry: RosterEntry) -> dict[str, str]:
     """Excuses stored in the gradebook (table `excuses`, schema 2) for a student, by roster id or name."""
-    keys = {k for k in (entry.student_id.strip(), name_key(entry.name), fold(entry.student_id)) if k}
-    return {step: reason for key, step, reason in rows if key in keys or fold(key) in keys}
+    return {row[1]: row[2] for row in excuse_rows(rows, entry.name, entry.student_id)}
 
 
 def graded_steps(entry: RosterEntry, columns: dict[str, dict]) -> dict[str, dict]:

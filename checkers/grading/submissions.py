@@ -144,6 +144,12 @@ def excuses(db) -> list[tuple[str, str, str]]:
     return [tuple(r) for r in db.execute("SELECT student_key, step, reason FROM excuses ORDER BY id")]
 
 
+def excuse_key(name: str, student_id: str) -> str:
+    """The `student_key` an excuse is stored under: the roster id, else the name key (what
+    checkers.grading.sources.excuse_rows matches a student by)."""
+    return student_id.strip() or name_key(name)
+
+
 def set_excuse(db, student_key: str, step: str, reason: str, when: str) -> None:
     """Excuse a step (within the caller's transaction); an empty reason removes the excuse."""
     if reason.strip():

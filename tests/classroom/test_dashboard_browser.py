@@ -111,3 +111,36 @@ def test_the_projector_shows_no_names_and_updates_live(browser, classroom, schem
     finally:
         context.close()
     assert outside == [] and errors == []
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_a_step_excused_on_the_students_page_changes_the_open_grid(browser, classroom, size):
+    server, _ = classroom
+    reason = "nemoc <b>3.–10. 12.</b>"
+    context, grid, outside, errors = open_dashboard(browser, server, "light", VIEWPORTS[size])
+    try:
+        grid.wait_for_function("() => document.getElementById('live').textContent.includes('zapnuto')")
+        assert grid.get_attribute("#s-1 td.cell >> nth=7", "class") == "cell failed"
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.set_default_timeout(15_000)
+        page.goto(server.base + "/student/1")
+        page.select_option("#excuse-step", "step7")
+        page.fill("#excuse-reason", reason)
+        page.click("text=Omluvit krok")
+        page.wait_for_url(server.base + "/student/1")
+        assert f"Krok 7 omluven: {reason}" in page.inner_text("#omluvy")
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"class-student-excuse-{size}.png"), full_page=True)
+        # the open grid gets the row over server-sent events: omluveno, the reason in the cell's title
+        grid.wait_for_selector("#s-1 td.cell.excused", timeout=5_000)
+        assert grid.get_attribute("#s-1 td.cell >> nth=7", "class") == "cell excused"
+        assert grid.get_attribute("#s-1 td.cell >> nth=7", "title") == f"step7: omluveno – {reason}"
+        assert grid.locator("b").count() == 0 and page.locator("#omluvy b").count() == 0
+        page.click("text=Zrušit omluvu")
+        grid.wait_for_selector("#s-1 td.cell.excused", state="detached", timeout=5_000)
+        assert grid.get_attribute("#s-1 td.cell >> nth=7", "class") == "cell failed"
+    finally:
+        context.close()
+    assert outside == [] and errors == []

@@ -271,3 +271,36 @@ def test_an_excuse_for_everybody_changes_nothing_for_a_live_site_graded_only_on_
     assert students["Jana Nováková"]["max_points"] == 20 and students["Jana Nováková"]["steps"]["step9"]["status"] == "excused"
     assert students["Web Studenta"]["max_points"] == site_max and "step9" not in students["Web Studenta"]["steps"]
     assert students["Web Studenta"]["excused"] == []
+
+
+@pytest.mark.parametrize("with_roster", [False, True])
+def test_an_excuse_from_the_dashboard_reaches_class_export(make_class_server, tmp_path, with_roster):
+    from tests.classroom.server_helpers import submission
+
+    roster = tmp_path / "soupiska.csv"
+    roster.write_text("name,id,target,identity\nJana Nováková,jana@skola.cz,local,\n", encoding="utf-8")
+    server = make_class_server(extra=["--roster", str(roster)] if with_roster else [])
+    token = server.token("jana novakova")
+    assert server.submit(token, submission(1, "vm-solved")).status == 201
+    teacher = server.teacher()
+    teacher.get("/student/1")
+    assert teacher.post("/student/1/excuse", {"csrf": teacher.csrf, "step": "step10",
+                                              "reason": "rodinné důvody"}).status == 303
+    book = Gradebook(gradebook_path(server.out_dir))
+    keys = [r[0] for r in book.db.execute("SELECT student_key FROM excuses")]
+    book.close()
+    assert keys == (["jana@skola.cz"] if with_roster else ["jana novakova"])  # the roster id, else the name key
+    run = run_cli("class", "export", "--out", str(server.out_dir), *(["--roster", str(roster)] if with_roster else []),
+                  "--json", home=tmp_path / "home", timeout=300)  # the server still running (WAL)
+    assert run.rc == 0, run.stdout + run.stderr
+    [student] = run.json["students"]
+    assert student["name"] == ("Jana Nováková" if with_roster else "jana novakova")
+    assert student["steps"]["step10"]["status"] == "excused" and student["steps"]["step10"]["status_label"] == "omluveno"
+    assert student["excused"] == [{"step": "step10", "reason": "rodinné důvody"}]
+    assert student["max_points"] == 20 and student["points"] == 20
+    assert "Krok 10 omluveno: rodinné důvody" in student["note"]
+    rows = list(csv.reader(io.StringIO((server.out_dir / "grades.csv").read_text(encoding="utf-8-sig"))))
+    assert rows[1][rows[0].index(next(h for h in rows[0] if h.startswith("Krok 10")))] == "omluveno: rodinné důvody"
+    assert teacher.post("/student/1/excuse/remove", {"csrf": teacher.csrf, "step": "step10"}).status == 303
+    run = run_cli("class", "export", "--out", str(server.out_dir), "--json", home=tmp_path / "home", timeout=300)
+    assert run.json["students"][0]["steps"]["step10"]["status"] == "passed" and run.json["students"][0]["excused"] == []
