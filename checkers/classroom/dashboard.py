@@ -139,12 +139,20 @@ async def student_page(request: Request) -> Response:
                   max_reason=MAX_REASON)
 
 
-async def reset_join(request: Request) -> Response:
+async def teacher_action(request: Request) -> dict[str, str] | Response:
+    """A teacher's POST: the form's fields, or the error page when not logged in or without CSRF."""
     if not is_teacher(request):
         return error_page(request, 401, "Nejste přihlášený učitel.")
     fields = await form(request)
     if not csrf_ok(request.session, fields.get("csrf")):
         return error_page(request, 403, "Chybí bezpečnostní token formuláře (CSRF). Načtěte stránku znovu.")
+    return fields
+
+
+async def reset_join(request: Request) -> Response:
+    fields = await teacher_action(request)
+    if isinstance(fields, Response):
+        return fields
     state = request.app.state.cls
     student = request.path_params["student"]
     await run_in_threadpool(state.store.reset, student)
@@ -163,11 +171,9 @@ async def remove_excuse(request: Request) -> Response:
 
 async def _excuse(request: Request, remove: bool) -> Response:
     """Excuse a step ("omluveno" with the reason, in the grid and every export) or take the excuse back."""
-    if not is_teacher(request):
-        return error_page(request, 401, "Nejste přihlášený učitel.")
-    fields = await form(request)
-    if not csrf_ok(request.session, fields.get("csrf")):
-        return error_page(request, 403, "Chybí bezpečnostní token formuláře (CSRF). Načtěte stránku znovu.")
+    fields = await teacher_action(request)
+    if isinstance(fields, Response):
+        return fields
     state = request.app.state.cls
     student = request.path_params["student"]
     if fields.get("step") not in {s.id for s in state.config.course.required_steps}:
