@@ -10,7 +10,7 @@ import mimetypes
 
 from checkers.checks.base import Check, failed, passed, word
 from checkers.checks.nginx import media_by_behaviour
-from checkers.checks.webfacts import nothing_on_port80, site_host, status_text, web
+from checkers.checks.webfacts import https_redirect, nothing_on_port80, site_host, status_text, web
 from checkers.factsview import Facts, fallback
 
 
@@ -45,6 +45,11 @@ def home_page(facts: dict):
         return failed("welcome_page", host=site_host(facts))
     if "django_install_worked" in markers:
         return failed("install_page")
+    redirect = https_redirect(facts, home)
+    if redirect and redirect["by"] == "app":
+        return failed("https_redirect_app", location=redirect["location"])
+    if redirect:
+        return failed("https_redirect_nginx", location=redirect["location"])
     if home["status"] != 200:
         return failed("status", status=status_text(home), host=site_host(facts))
     if not home.get("django_headers"):

@@ -46,6 +46,20 @@ def nothing_on_port80(facts: dict) -> Outcome:
     return failed("no_port80")
 
 
+def https_redirect(facts: dict, response: dict) -> dict | None:
+    """A redirect of `response` to https:// while nothing on the machine listens on 443:
+    {"location", "by": "app" | "nginx"}; None otherwise (no redirect, or HTTPS may be there)."""
+    location = ((response or {}).get("headers") or {}).get("location") or ""
+    if response.get("status") not in (301, 302, 303, 307, 308) or not location.lower().startswith("https://"):
+        return None
+    if any(row["port"] == 443 for row in Facts(facts).listening.tcp):
+        return None
+    upstream_home = Facts(facts).http.upstream.home
+    upstream_location = ((upstream_home.get("headers") or {}).get("location") or "").lower()
+    by = "app" if upstream_location.startswith("https://") else "nginx"
+    return {"location": location, "by": by}
+
+
 def chosen_server(facts: dict):
     return nginx_conf.select_server(nginx_config(facts), site_host(facts))
 

@@ -65,7 +65,15 @@ def _hand_started_gunicorn(f):
         {"path": SOCKET, "pids": [4321]}]
 
 
+def _https_redirect(f):
+    """SECURE_SSL_REDIRECT on a machine without HTTPS: the app itself answers 301 to https://."""
+    moved = {"status": 301, "markers": [], "django_headers": False}
+    f["http"]["web"]["home"].update(moved, headers={"location": "https://127.0.0.1:8080/"})
+    f["http"]["upstream"]["home"].update(moved, headers={"location": "https://127.0.0.1/"})
+
+
 CASES = {
+    "doctor.D035": _https_redirect,
     "doctor.D034": _hand_started_gunicorn,
     "doctor.D033": lambda f: _site_on(f, 8081),
     "doctor.D001": lambda f: f["systemd"]["units"]["nginx.service"].update(active_state="inactive"),

@@ -170,3 +170,27 @@ def test_another_gunicorn_on_another_address_is_not_the_cause():
         if row["path"] == "/tmp/gunicorn.sock":
             row["path"] = "/tmp/jiny.sock"
     assert "doctor.D034" not in [r.id for r in diagnose(facts)]
+
+
+# --- a redirect to HTTPS the machine does not have ---------------------------------------------
+
+@pytest.mark.parametrize("name, reason", [("vm-django-https-redirect", "https_redirect_app"),
+                                          ("vm-nginx-https-redirect", "https_redirect_nginx")])
+def test_a_redirect_to_missing_https_is_named_with_who_sends_it(name, reason):
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts(name)  # recorded on the VM: SECURE_SSL_REDIRECT = True / `return 301 https://…`
+    home = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["web.E002"]
+    assert (home.status, home.reason) == (Status.FAILED, reason) and "https://" in home.message
+    first = diagnose(facts)[0]
+    assert first.id == "doctor.D035" and first.reason == reason.removeprefix("https_redirect_")
+
+
+def test_a_redirect_to_https_that_is_there_is_not_called_missing():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-nginx-https-redirect")
+    facts["listening"]["tcp"].append({"addr": "0.0.0.0", "port": 443, "pids": [1]})
+    home = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["web.E002"]
+    assert home.reason == "status"
+    assert "doctor.D035" not in [r.id for r in diagnose(facts)]

@@ -8,7 +8,8 @@ from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunicorn_binds, gunicorn_masters, home_status,
                                             last_upstream_error, permission_chain)
 from checkers.checks.nginx import loaded_change
-from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, is_default_site, nginx_runs,
+from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, is_default_site,
+                                      nginx_runs,
                                       site_host, site_ports, student_servers, upstream, web)
 from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
@@ -38,6 +39,18 @@ def site_not_on_port80(facts: dict):
     if browser_port and browser_port != 80:  # the course VM: the computer's port forwarded to 80
         return failed("forwarded", **seen, port=browser_port)
     return failed(**seen)
+
+
+def redirect_to_missing_https(facts: dict):
+    """The site sends the browser to https:// and nothing on the machine listens on 443."""
+    home = web(facts, "home")
+    redirect = https_redirect(facts, home)
+    if redirect is None:
+        return passed()
+    seen = {"location": redirect["location"], "status": home.get("status")}
+    if redirect["by"] == "app":
+        return failed("app", **seen)
+    return failed("nginx", **seen)
 
 
 def nginx_config_invalid(facts: dict):
@@ -168,6 +181,7 @@ CHECKS = (
     cause("doctor.D027", nginx_not_reloaded, _NOT_RELOADED_HIDES),
     cause("doctor.D019", default_site_wins, ["doctor.D007", "doctor.D008", "doctor.D009"]),  # it answers instead
     cause("doctor.D021", no_proxy_pass, ["doctor.D019"]),
+    cause("doctor.D035", redirect_to_missing_https),
     cause("doctor.D004", classified("doctor.D004", _gateway)),
     cause("doctor.D005", classified("doctor.D005", _gateway)),
     cause("doctor.D006", classified("doctor.D006", _gateway)),
