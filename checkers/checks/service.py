@@ -24,6 +24,20 @@ def app_unit(facts: dict) -> dict | None:
     return plain(f.systemd.units.get(name)) if name else None
 
 
+def exec_options(unit: dict, *names: str) -> list[str]:
+    """The values of the options `names` (e.g. "--bind", "-b") in the unit's ExecStart, in order;
+    both `--opt VALUE` and `--opt=VALUE`."""
+    argv = unit.get("exec_start") or []
+    argv = argv.split() if isinstance(argv, str) else argv
+    found = []
+    for i, arg in enumerate(argv):
+        if arg in names and i + 1 < len(argv):
+            found.append(argv[i + 1])
+        elif "=" in arg and arg.split("=", 1)[0] in names:
+            found.append(arg.split("=", 1)[1])
+    return found
+
+
 def sockets(facts: dict, unit: dict) -> list:
     units = Facts(facts).systemd.units
     return [plain(units[s]) for s in unit.get("triggered_by", []) if s in units]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, Level, failed, passed, unknown
 from checkers.checks.common import missing_service_variable, settings_unknown
-from checkers.checks.service import app_unit as _app_unit, sockets as _sockets, stability
+from checkers.checks.service import app_unit as _app_unit, exec_options, sockets as _sockets, stability
+from checkers.checks.webfacts import is_django
 from checkers.factsview import Facts, fallback
 
 RESTARTING = ("on-failure", "always", "on-abnormal", "on-abort", "on-watchdog")
@@ -89,7 +90,9 @@ def _access(facts: dict, need: str, path: str | None) -> dict | None:
 
 def workdir_reachable(facts: dict):
     unit = _app_unit(facts)
-    workdir = unit.get("working_directory")
+    workdir = unit.get("working_directory") or next(iter(exec_options(unit, "--chdir")), None)  # the same
+    if not workdir and stability(facts, unit).up and is_django(Facts(facts).http.upstream.home):
+        workdir = Facts(facts).app.project_dir or None  # it finds the project some other way (--pythonpath…)
     if not workdir:
         return failed("unset", unit=unit["name"])
     if Facts(facts).paths.app_user_access.error:

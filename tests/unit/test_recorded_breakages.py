@@ -194,3 +194,19 @@ def test_a_redirect_to_https_that_is_there_is_not_called_missing():
     home = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["web.E002"]
     assert home.reason == "status"
     assert "doctor.D035" not in [r.id for r in diagnose(facts)]
+
+
+# --- gunicorn --chdir instead of WorkingDirectory: a correct deployment --------------------------
+
+def test_gunicorn_chdir_in_place_of_working_directory_is_accepted():
+    facts = recorded_facts("vm-gunicorn-chdir")  # recorded on the VM: no WorkingDirectory, `--chdir /srv/my_project`
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert [r.id for r in results.values() if r.status is Status.FAILED] == []
+    assert results["systemd.E005"].status is Status.PASSED and "/srv/my_project" in results["systemd.E005"].message
+
+
+def test_neither_working_directory_nor_chdir_on_a_service_that_serves_nothing_fails(facts):
+    unit = facts["systemd"]["units"][facts["app"]["unit"]]
+    unit.update(working_directory=None, active_state="failed", sub_state="failed", main_pid=0)
+    result = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["systemd.E005"]
+    assert (result.status, result.reason) == (Status.FAILED, "unset") and "--chdir" in result.message

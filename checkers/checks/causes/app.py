@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (classified, gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
-from checkers.checks.service import app_unit, journal, sockets, stability
+from checkers.checks.service import app_unit, exec_options, journal, sockets, stability
 from checkers.checks.webfacts import describe_endpoint, upstream
 from checkers.factsview import Facts
 
@@ -47,19 +47,6 @@ def gunicorn_crashes(facts: dict):
     return failed(reason, unit=unit["name"], line=error, failures=seen.failures, state=seen.state)
 
 
-def _unit_binds(unit: dict) -> set[str]:
-    """Where the unit's ExecStart asks gunicorn to listen ("unix:/path" or "host:port")."""
-    argv = unit.get("exec_start") or []
-    argv = argv.split() if isinstance(argv, str) else argv
-    found = set()
-    for i, arg in enumerate(argv):
-        if arg in ("-b", "--bind") and i + 1 < len(argv):
-            found.add(argv[i + 1])
-        elif arg.startswith("--bind="):
-            found.add(arg.split("=", 1)[1])
-    return found
-
-
 def _held_by(facts: dict, pid: int) -> set[str]:
     held = {f"unix:{row['path']}" for row in Facts(facts).listening.unix if pid in (row.get("pids") or [])}
     held |= {f"{row['addr']}:{row['port']}" for row in Facts(facts).listening.tcp if pid in (row.get("pids") or [])}
@@ -72,7 +59,7 @@ def foreign_gunicorn(facts: dict):
     unit = app_unit(facts)
     if not unit or stability(facts, unit).up:
         return passed()
-    binds = _unit_binds(unit) or {describe_endpoint(upstream(facts))}
+    binds = set(exec_options(unit, "-b", "--bind")) or {describe_endpoint(upstream(facts))}
     for master in gunicorn_masters(facts):
         if master.get("pid") == unit.get("main_pid"):
             continue
