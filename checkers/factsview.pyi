@@ -49,9 +49,9 @@ class App(View):
 class AppGunicorn(View):
     app: str | None
     binds: list[str]
-    chdir: Any
+    chdir: str | None
     config: str | None
-    pythonpath: Any
+    pythonpath: str | None
     workers: int | None
 
 
@@ -271,6 +271,7 @@ class DjangoStatic(View):
 class DjangoStaticSample(View):
     path: str | None
     sha256: str | None
+    unreadable: str | None
 
 
 class DjangoStoppedAt(View):

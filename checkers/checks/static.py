@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from checkers.checks.base import Check, failed, passed
+from checkers.checks.base import Check, failed, passed, unknown
 from checkers.checks.common import collectstatic_outcome
-from checkers.factsview import Facts
+from checkers.factsview import Facts, fallback
 
 
 def static_root_set(facts: dict):
-    root = Facts(facts).django.static.root
+    static = Facts(facts).django.static
+    if "error" in static:  # the probe could not read the state: not "unset"
+        return unknown("static_error", error=fallback(static.error.message, "?"))
+    root = static.root
     if not root:
         return failed("unset")
     if not root.startswith("/"):

@@ -114,14 +114,18 @@ def _first_closed(path):
 
 
 def pick_sample(sources, root):
-    """A collected CSS file to request through the web server (the project's own first)."""
+    """A collected CSS file to request through the web server (the project's own first). A file this
+    user may not read is still the sample (nginx must serve it), without its digest."""
     css = [rel for rel in sorted(sources) if rel.endswith(".css") and os.path.isfile(os.path.join(root, rel))]
     own = [rel for rel in css if not rel.startswith("admin/")]
     chosen = (own or css or [None])[0]
     if chosen is None:
         return None
-    with open(os.path.join(root, chosen), "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()
+    try:
+        with open(os.path.join(root, chosen), "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()
+    except OSError as exc:
+        return {"path": chosen, "sha256": None, "unreadable": type(exc).__name__}
     return {"path": chosen, "sha256": digest}
 
 

@@ -51,3 +51,40 @@ def test_another_user_is_refused_where_only_root_may_go_and_allowed_elsewhere(tr
 def test_root_itself_is_tested_in_the_probe_and_an_unknown_user_is_named(tree):
     assert access.test_as("root", [{"path": str(tree / "closed" / "file"), "need": "read"}])["results"][0]["ok"] is True
     assert access.test_as("surely-no-such-user-kurz", [{"path": "/", "need": "read"}])["error"] == "unknown-user"
+
+
+def test_a_collected_file_its_user_may_not_read_is_still_the_sample_without_a_digest():
+    """The static section once died on such a file and took STATIC_ROOT and STATIC_URL with it
+    (the checker then said "STATIC_ROOT is not set"); as the app's user, the kernel refuses it."""
+    import json
+    import pwd
+
+    from checkers.probe.django_storage import pick_sample
+
+    root = Path(tempfile.mkdtemp(prefix="kurz-sample-"))
+    try:
+        root.chmod(0o755)
+        (root / "galerie").mkdir(mode=0o755)
+        (root / "galerie" / "styl.css").write_text("body {}")
+        (root / "galerie" / "styl.css").chmod(0o600)  # root's alone
+        sources = {"galerie/styl.css": str(root / "galerie" / "styl.css")}
+        assert pick_sample(sources, str(root))["sha256"]  # root reads it
+        nobody = pwd.getpwnam("nobody")
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child becomes nobody and reports what it picked
+            try:
+                os.close(read_end)
+                os.setgroups([])
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+                os.write(write_end, json.dumps(pick_sample(sources, str(root))).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as stream:
+            picked = json.loads(stream.read() or b"null")
+        os.waitpid(pid, 0)
+        assert picked == {"path": "galerie/styl.css", "sha256": None, "unreadable": "PermissionError"}
+    finally:
+        shutil.rmtree(root)

@@ -210,3 +210,35 @@ def test_neither_working_directory_nor_chdir_on_a_service_that_serves_nothing_fa
     unit.update(working_directory=None, active_state="failed", sub_state="failed", main_pid=0)
     result = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["systemd.E005"]
     assert (result.status, result.reason) == (Status.FAILED, "unset") and "--chdir" in result.message
+
+
+# --- a collected static file nginx may not read (mode 600) -------------------------------------
+
+def test_an_unreadable_collected_file_fails_nginx_not_collectstatic():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-static-file-unreadable")  # recorded on the VM: chmod 600 static/galerie/styl.css
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert [results[c].status for c in ("static.E001", "static.E002", "static.E003")] == [Status.PASSED] * 3
+    assert (results["nginx.E007"].status, results["nginx.E007"].reason) == (Status.FAILED, "forbidden")
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D009", "static_file") and "chmod -R o+rX" in first.hint
+
+
+def test_a_static_section_the_probe_could_not_read_is_never_an_unset_static_root():
+    facts = recorded_facts("vm-static-section-error")  # the same state, seen by the probe before its fix
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert (results["static.E001"].status, results["static.E001"].reason) == (Status.UNVERIFIED, "static_error")
+    assert results["web.E005"].status is Status.UNVERIFIED and "neodkazuje" not in results["web.E005"].message
+
+
+def test_a_closed_static_root_is_still_named_as_the_directory(facts):
+    from checkers.doctor import diagnose
+
+    root = facts["django"]["static"]["root"]
+    facts["http"]["web"]["static_file"].update(status=403)
+    for row in facts["paths"]["web_user_access"]["results"]:
+        if row["path"] == root:
+            row.update(ok=False, error="EACCES", denied_at=root)
+    found = [r for r in diagnose(facts) if r.id == "doctor.D009"]
+    assert found and found[0].reason == "static"

@@ -140,6 +140,9 @@ def _file_problem(facts: dict, sample_key: str, linked_key: str | None, kind: st
     if status == 403:
         log = next((m.group(1) for m in map(PERMISSION_ERROR.search, reversed(error_log_lines(facts))) if m), None)
         access = next((r for r in Facts(facts).paths.web_user_access.results if r.get("path") == root), {})
+        if access.get("ok") and log:  # every directory up to the root lets it through: the file is closed
+            return "doctor.D009", kind + "_file", {"url": response["path"], "file": log, "root": root,
+                                                   "user": fallback(Facts(facts).paths.web_user, "www-data")}
         denied = access.get("denied_at") or (log and log.rsplit("/", 1)[0]) or root
         return "doctor.D009", kind, {"url": response["path"], "denied": denied,
                                      "chain": permission_chain(facts, root, with_group=False),
