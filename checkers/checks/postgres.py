@@ -88,6 +88,7 @@ def connects(facts: dict):
     error = (connect.get("error") or {}).get("message") or connect.get("skipped") or "?"
     lowered = error.lower()
     reason = ("password" if "password authentication failed" in lowered
+              else "peer" if "peer authentication failed" in lowered
               else "no_database" if "does not exist" in lowered and "database" in lowered
               else "refused" if "connection refused" in lowered or "could not connect" in lowered
               else "")

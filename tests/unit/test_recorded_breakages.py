@@ -242,3 +242,26 @@ def test_a_closed_static_root_is_still_named_as_the_directory(facts):
             row.update(ok=False, error="EACCES", denied_at=root)
     found = [r for r in diagnose(facts) if r.id == "doctor.D009"]
     assert found and found[0].reason == "static"
+
+
+# --- an empty DATABASES HOST: peer authentication on the unix socket ------------------------------
+
+def test_peer_authentication_is_explained_not_called_a_wrong_password():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-postgres-peer")  # recorded on the VM: 'HOST': '' in DATABASES
+    connect = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["postgres.E007"]
+    assert (connect.status, connect.reason) == (Status.FAILED, "peer") and "'HOST': 'localhost'" in connect.hint
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D023", "peer") and first.seen["os_user"] == "www-data"
+    assert "heslo" not in first.title
+
+
+def test_a_refused_password_is_still_the_password(facts):
+    from checkers.doctor import diagnose
+
+    facts["django"]["database"]["connect"] = {"ok": False, "error": {
+        "message": 'FATAL:  password authentication failed for user "myprojectuser"'}}
+    connect = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["postgres.E007"]
+    assert connect.reason == "password"
+    assert diagnose(facts)[0].id == "doctor.D014"

@@ -42,6 +42,9 @@ def _database_error(facts: dict) -> list:
         return [("doctor.D014", "", {"user": fallback(Facts(facts).django.database.user, "?"), "line": message})]
     if "does not exist" in lowered and "database" in lowered:
         return [("doctor.D015", "", {"name": fallback(Facts(facts).django.database.name, "?"), "line": message})]
+    if "peer authentication failed" in lowered:  # HOST empty: the unix socket, where the OS user must match
+        return [("doctor.D023", "peer", {"line": message, "user": fallback(Facts(facts).django.database.user, "?"),
+                                          "os_user": fallback(Facts(facts).django.ran_as, "?")})]
     return [("doctor.D023", "", {"line": message})]
 
 
