@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from checkers.checks.base import Outcome, failed, word
 from checkers.factsview import Facts, plain
 from checkers.probe import nginx_conf
@@ -43,6 +45,8 @@ def nothing_on_port80(facts: dict) -> Outcome:
     ports = [p for p in site_ports(facts) if p != 80]
     if nginx_runs(facts) and ports:
         return failed("no_port80_site_elsewhere", ports=", ".join(map(str, ports)))
+    if nginx_runs(facts):  # e.g. `listen 10.0.2.15:80;`: port 80, but not where the browser arrives
+        return failed("no_port80_nginx_runs")
     return failed("no_port80")
 
 
@@ -52,6 +56,8 @@ def https_redirect(facts: dict, response: dict) -> dict | None:
     location = ((response or {}).get("headers") or {}).get("location") or ""
     if response.get("status") not in (301, 302, 303, 307, 308) or not location.lower().startswith("https://"):
         return None
+    if urlsplit(location).hostname != urlsplit(f"http://{site_host(facts)}").hostname:
+        return None  # to another site: this machine's HTTPS is not the question
     if any(row["port"] == 443 for row in Facts(facts).listening.tcp):
         return None
     upstream_home = Facts(facts).http.upstream.home

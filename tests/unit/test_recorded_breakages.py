@@ -265,3 +265,21 @@ def test_a_refused_password_is_still_the_password(facts):
     connect = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["postgres.E007"]
     assert connect.reason == "password"
     assert diagnose(facts)[0].id == "doctor.D014"
+
+
+def test_a_redirect_to_another_sites_https_is_not_this_machines_missing_https():
+    from checkers.doctor import diagnose
+
+    facts = recorded_facts("vm-nginx-https-redirect")
+    facts["http"]["web"]["home"]["headers"]["location"] = "https://www.example.org/"
+    assert {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["web.E002"].reason == "status"
+    assert "doctor.D035" not in [r.id for r in diagnose(facts)]
+
+
+def test_nothing_on_port_80_with_nginx_running_and_no_other_port_does_not_say_start_nginx():
+    facts = recorded_facts("vm-site-on-8081")
+    for server in facts["nginx"]["config"]["servers"]:
+        for listen in server["listen"]:
+            listen.update(port=80, addr="10.0.2.15")  # port 80, but not where the browser arrives
+    answers = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["web.E001"]
+    assert answers.reason == "no_port80_nginx_runs" and "systemctl start nginx" not in answers.hint
