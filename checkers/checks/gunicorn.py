@@ -11,7 +11,7 @@ from __future__ import annotations
 from checkers.checks.base import Check, Level, failed, passed, unknown, word
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (app_endpoint, describe_endpoint, error_log_lines, is_django, last_matching,
-                                      nothing_on_port80,
+                                      gunicorn_processes, nothing_on_port80,
                                       listeners, status_text, upstream, web)
 from checkers.factsview import Facts, fallback
 
@@ -57,7 +57,8 @@ def serves_app(facts: dict):
         if down:
             return down
         reason = CONNECT_REASONS.get(_errno(response), "connect")
-        holders = [p for p in listeners(facts, endpoint) if "gunicorn" in " ".join(p["argv"])]
+        gunicorns = {p["pid"] for p in gunicorn_processes(facts)}
+        holders = [p for p in listeners(facts, endpoint) if p["pid"] in gunicorns]
         if reason == "no_socket" and holders:  # it listens there, yet nginx does not find the path
             unit = app_unit(facts) or {}
             name = unit.get("name") or "gunicorn"
@@ -104,7 +105,7 @@ def proxy_reaches_app(facts: dict):
 def listens_locally(facts: dict):
     """gunicorn listens only where nginx reaches it (a unix socket or loopback), not on every network
     interface, where anyone who knows the machine's address bypasses nginx. Beyond the lesson: advice."""
-    gunicorns = {p["pid"] for p in facts.get("processes") or [] if "gunicorn" in " ".join(p["argv"])}
+    gunicorns = {p["pid"] for p in gunicorn_processes(facts)}
     if not gunicorns:
         return unknown("no_gunicorn")
     public = [f"{row['addr']}:{row['port']}" for row in Facts(facts).listening.tcp

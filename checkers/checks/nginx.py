@@ -8,7 +8,7 @@ import re
 
 from checkers.checks.base import Check, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, is_django, last_matching,
-                                      nothing_on_port80,
+                                      nginx_runs, nothing_on_port80,
                                       site_host, status_text, student_servers, web)
 from checkers.factsview import Facts, fallback, plain
 from checkers.probe import nginx_conf
@@ -30,13 +30,12 @@ def installed(facts: dict):
 
 
 def running(facts: dict):
+    if nginx_runs(facts):
+        return passed()
     unit = _unit(facts)
     if unit:
-        if unit.get("active_state") == "active":
-            return passed()
         return failed(state=unit.get("active_state"), result=unit.get("result"))
-    masters = [p for p in facts.get("processes") or [] if p["argv"] and p["argv"][0].startswith("nginx: master")]
-    return passed() if masters else failed(state=word("not_running"), result="?")
+    return failed(state=word("not_running"), result="?")
 
 
 def enabled(facts: dict):

@@ -28,11 +28,19 @@ def student_servers(facts: dict) -> list:
     return [s for s in nginx_config(facts).get("servers", []) if not is_default_site(s)]
 
 
+def processes(facts: dict) -> list:
+    return [p for p in facts.get("processes") or [] if isinstance(p, dict) and isinstance(p.get("argv"), list)]
+
+
+def gunicorn_processes(facts: dict) -> list:
+    return [p for p in processes(facts) if any("gunicorn" in str(a) for a in p["argv"][:3])]
+
+
 def nginx_runs(facts: dict) -> bool:
     unit = Facts(facts).systemd.units.get("nginx.service", {})
     if unit:
         return unit.get("active_state") == "active"
-    return any(p["argv"] and p["argv"][0].startswith("nginx: master") for p in facts.get("processes") or [])
+    return any(p["argv"] and p["argv"][0].startswith("nginx: master") for p in processes(facts))
 
 
 def site_ports(facts: dict) -> list[int]:

@@ -5,9 +5,9 @@ gunicorn's worker count."""
 from __future__ import annotations
 
 from checkers.checks.base import cause, failed, passed
-from checkers.checks.causes.helpers import (classified, gunicorn_masters, gunicorn_processes, home_status, last_attempt_error)
+from checkers.checks.causes.helpers import classified, gunicorn_masters, home_status, last_attempt_error
 from checkers.checks.service import app_unit, exec_options, journal, sockets, stability
-from checkers.checks.webfacts import describe_endpoint, upstream
+from checkers.checks.webfacts import describe_endpoint, gunicorn_processes, upstream
 from checkers.factsview import Facts
 
 _BEHIND_502 = ("doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from checkers.checks.base import failed, passed
-from checkers.checks.webfacts import error_log_lines, web
+from checkers.checks.webfacts import error_log_lines, gunicorn_processes, web
 from checkers.factsview import Facts
 
 UPSTREAM_ERROR = re.compile(r"connect\(\) to (?:unix:)?(\S+?) failed \((\d+): ([^)]*)\)")
@@ -16,12 +16,6 @@ HARMLESS = ("Control server error",)  # gunicorn 27 as www-data: cannot write ~/
 CRASH_MARKERS = ("Worker failed to boot", "[ERROR]", "Traceback", "Error:", "No module named")
 
 
-def processes(facts: dict) -> list:
-    return [p for p in facts.get("processes") or [] if isinstance(p, dict) and isinstance(p.get("argv"), list)]
-
-
-def gunicorn_processes(facts: dict) -> list:
-    return [p for p in processes(facts) if any("gunicorn" in str(a) for a in p["argv"][:3])]
 
 
 def gunicorn_masters(facts: dict) -> list:
