@@ -138,21 +138,25 @@ def student_of_name(db, key: str) -> int | None:
 def step_stats(db, course: Course, rows: list[Row]) -> list[dict]:
     """Per step: passed/failing/not yet, attempts, median time to pass, top failing checks and causes."""
     columns = step_columns(course)
-    failing = {}
+    # An excused step is out of the teacher's picture: its checks are not "what the class fails".
+    excused = {(row.id, cell.step) for row in rows for cell in row.cells if cell.status == EXCUSED}
+    counted: dict[str, dict[str, dict]] = {}
     # What fails now: the checks behind each student's current cell (bounded by the class size,
     # however long the lesson has been running).
-    for step, check_id, title, count in db.execute(
-            "SELECT c.step, c.check_id, c.title, count(*) AS n FROM class_cells g JOIN submission_checks c"
+    for student, step, check_id, title in db.execute(
+            "SELECT g.student, c.step, c.check_id, c.title FROM class_cells g JOIN submission_checks c"
             " ON c.submission_id = g.submission AND c.step = g.step WHERE c.status = 'failed'"
-            " AND g.student IN (SELECT max(id) FROM class_students GROUP BY name_key)"
-            " GROUP BY c.step, c.check_id ORDER BY n DESC"):
-        failing.setdefault(step, []).append({"id": check_id, "title": title, "count": count})
+            " AND g.student IN (SELECT max(id) FROM class_students GROUP BY name_key)"):
+        if (student, step) not in excused:
+            entry = counted.setdefault(step, {}).setdefault(check_id, {"id": check_id, "title": title, "count": 0})
+            entry["count"] += 1
+    failing = {step: sorted(checks.values(), key=lambda c: -c["count"]) for step, checks in counted.items()}
     causes: dict[str, dict[str, int]] = {}
     for row in rows:
         if row.stuck_cause and row.stuck_check:
             check_id = _stuck_check_id(db, row.id)
             step = course.step_of_check(check_id) if check_id else None
-            if step:
+            if step and (row.id, step.id) not in excused:
                 title = row.stuck_cause.split(" – ", 1)[0]
                 causes.setdefault(step.id, {})[title] = causes.setdefault(step.id, {}).get(title, 0) + 1
     out = []

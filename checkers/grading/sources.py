@@ -232,7 +232,7 @@ def apply(book: Gradebook, result: ClassResult, policy: Policy | None) -> ClassR
     imported = import_settings(book, result.run) if own == IMPORTED else {}
     skip_uids = set(imported.get("uids", {}).values())
     run_targets = {t.row_id for t in result.targets}
-    if policy is None and own == VERIFIED and not _has_submissions(book, run_targets):
+    if policy is None and own == VERIFIED and not _has_submissions(book, run_targets) and not _has_excuses(book):
         return result
     rules = policy or Policy()
     candidates = Candidates(rules)
@@ -268,6 +268,13 @@ def _has_submissions(book: Gradebook, run_targets: set[int]) -> bool:
     except Exception:  # noqa: BLE001  (schema 1: no submissions)
         return False
     return any(r[0] is None or r[0] not in run_targets for r in rows)
+
+
+def _has_excuses(book: Gradebook) -> bool:
+    """Whether the teacher excused any step from the class dashboard (table `excuses`)."""
+    from checkers.grading.submissions import excuses
+
+    return bool(excuses(book.db))
 
 
 # --------------------------------------------------------------------------- the class server

@@ -183,6 +183,19 @@ def test_without_a_policy_and_without_reports_the_exports_are_as_before(tmp_path
     assert "policy" not in run.json and "source" not in run.json["students"][0]
 
 
+def test_a_dashboard_excuse_counts_without_a_policy_and_without_reports(tmp_path):
+    out = tmp_path / "vysledky"
+    graded_class(out, reports=False)
+    book = Gradebook(gradebook_path(out))
+    with book.transaction():
+        book.db.execute("INSERT INTO excuses (student_key, step, reason, created_at) VALUES (?, ?, ?, ?)",
+                        ("jana@skola.cz", "step10", "rodinné důvody", "2026-12-10T10:00:00Z"))
+    book.close()
+    jana = {s["name"]: s for s in regrade(tmp_path, out, policy=None).json["students"]}["Jana Nováková"]
+    assert [(e["step"], e["reason"]) for e in jana["excused"]] == [("step10", "rodinné důvody")]
+    assert jana["max_points"] == max_points(JANA, COURSE) - COURSE.step("step10").points
+
+
 def test_without_a_policy_reports_still_say_their_source_but_no_mark(tmp_path):
     out = tmp_path / "vysledky"
     graded_class(out)

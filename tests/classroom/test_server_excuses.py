@@ -117,3 +117,19 @@ def test_html_in_a_reason_is_text_everywhere(class_server):
     rows = read_events(class_server, teacher, lambda: teacher.post(
         "/student/1/excuse", {"csrf": teacher.csrf, "step": "step3", "reason": EVIL}))
     assert rows and "<script>alert" not in rows[0]["html"] and escaped in rows[0]["html"]
+
+
+def stats_row(teacher, label: str) -> str:
+    found = re.search(rf'<th scope="row" title="[^"]*">{label}</th>(.*?)</tr>', teacher.get("/fragment/stats").text, re.S)
+    assert found, f"no stats row {label}"
+    return found.group(1)
+
+
+def test_an_excused_step_leaves_the_classes_most_failing_checks(class_server):
+    teacher = jana(class_server)
+    before = stats_row(teacher, "Krok 7")
+    assert "(1×)" in before  # step 7's failing checks of the only student are counted
+    teacher.post("/student/1/excuse", {"csrf": teacher.csrf, "step": "step7", "reason": REASON})
+    after = stats_row(teacher, "Krok 7")
+    assert "(1×)" not in after and '<span class="muted">–</span>' in after
+    assert "(1×)" in stats_row(teacher, "Krok 8")  # another step of hers still counts
