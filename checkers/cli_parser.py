@@ -180,6 +180,7 @@ def _class_serve(p):
                    help="databáze hodnocení a klíče serveru (výchozí hodnoceni, stejná jako u grade)")
     p.add_argument("--stuck-minutes", type=number_in(0.001, 1440, "minuty", "--stuck-minutes 10"), default=10.0,
                    metavar="N", help="po kolika minutách na stejné chybě je student na nástěnce zvýrazněný (10)")
+    _policy(p)
     p.epilog = "Heslo učitele se zadá při startu, nebo v proměnné KURZ_TEACHER_PASSWORD."
 
 

@@ -95,12 +95,14 @@ def _grid_context(request: Request, projector: bool) -> dict:
     state = request.app.state.cls
     db = state.store.reader()
     course = state.config.course
-    rows = views.grid(db, course, state.config.stuck_minutes * 60)
+    policy = state.config.policy
+    rows = views.grid(db, course, state.config.stuck_minutes * 60, policy=policy)
     stats = views.step_stats(db, course, rows)
     return {"rows": rows, "steps": views.step_columns(course), "stats": stats, "chart": views.chart(stats, len(rows)),
             "code": state.config.code, "stuck_ms": int(state.config.stuck_minutes * 60_000),
             "stuck_limit": views.duration(state.config.stuck_minutes * 60), "projector": projector,
-            "names": not projector or request.query_params.get("names") == "1",
+            "names": not projector or request.query_params.get("names") == "1", "marks": policy is not None,
+            "policy": policy,
             "join_hint": state.config.join_command or f"./kurz class join {str(request.base_url).rstrip('/')}"
                                                           f" --code {state.config.code}"}
 
@@ -192,11 +194,12 @@ async def _excuse(request: Request, remove: bool) -> Response:
 
 # ----------------------------------------------------------------------------------- events
 def render_row(state, student: int, projector: bool, names: bool) -> str:
-    rows = views.grid(state.store.reader(), state.config.course, state.config.stuck_minutes * 60, student)
+    policy = state.config.policy
+    rows = views.grid(state.store.reader(), state.config.course, state.config.stuck_minutes * 60, student, policy)
     if not rows:
         return ""
     macro = env.get_template("_row.html").module.row
-    return str(macro(rows[0], projector=projector, names=names))
+    return str(macro(rows[0], projector=projector, names=names, marks=policy is not None))
 
 
 async def events(request: Request) -> Response:

@@ -91,10 +91,11 @@ def addresses(host: str) -> list[str]:
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Serve until Ctrl-C. args: roster, host, port (0: any free one), tls, out, stuck_minutes."""
+    """Serve until Ctrl-C. args: roster, host, port (0: any free one), tls, out, stuck_minutes, policy."""
     from checkers.course import load_course
     from checkers.grading.regrade import checks_digest
     from checkers.grading.roster import load_roster
+    from checkers.grading.policy import load_policy
     from checkers.classroom.server import ClassConfig, create_app
 
     out_dir = Path(args.out)
@@ -102,6 +103,7 @@ def serve(args: argparse.Namespace) -> int:
         raise CheckerError(f"{out_dir} zadaný v --out není adresář, ale soubor.", "Zadejte adresář, např. --out trida.")
     roster = load_roster(args.roster) if args.roster else []
     course = load_course()
+    policy = load_policy(args.policy, course) if args.policy else None  # refused before anything starts
     password_hash = hash_password(teacher_password())
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +118,7 @@ def serve(args: argparse.Namespace) -> int:
         cert, key, fingerprint = ensure_certificate(out_dir, shown + [args.host])
     config = ClassConfig(out_dir=out_dir, course=course, code=code, password_hash=password_hash, roster=roster,
                          stuck_minutes=args.stuck_minutes, tls=args.tls, limits=limits_from_env(),
-                         checks_digest=checks_digest(course))
+                         checks_digest=checks_digest(course), policy=policy)
     app = create_app(config)  # forks the grading workers: before the socket exists, so they never hold it
     try:
         sock = _bind(args.host, args.port)
@@ -137,10 +139,23 @@ def serve(args: argparse.Namespace) -> int:
     lines += ["Studenti se připojí příkazem:", f"  {config.join_command}"]
     if roster:
         lines += [f"Soupiska: {args.roster} – připojit se může jen student, který na ní je."]
+    if policy is not None:
+        lines += [policy_line(policy, roster)]
     lines += [f"Výsledky: {out_dir / 'gradebook.sqlite'}", "Server ukončíte Ctrl-C.", ""]
     print("\n".join(lines), flush=True)
     _run(app, sock, cert, key)
     return 0
+
+
+def policy_line(policy, roster: list) -> str:
+    """What the dashboard grades by, and names of excuses that match nobody on the roster (typos)."""
+    line = f"Pravidla hodnocení: {policy.source}"
+    if policy.deadline:
+        line += f" – počítá se, co přijde do {policy.deadline_text()}"
+    unmatched = policy.unmatched([(e.name, e.student_id) for e in roster]) if roster else []
+    if unmatched:
+        line += f"\nPozor: omluva v {policy.source} pro {', '.join(f'„{u}“' for u in unmatched)} nepatří nikomu ze soupisky."
+    return line
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -40,6 +40,7 @@ from checkers.classroom.security import RateLimiter, SecurityHeaders, read_limit
 from checkers.classroom.store import ClassStore, JoinRefused
 from checkers.course import Course
 from checkers.grading.model import RosterEntry
+from checkers.grading.policy import Policy
 from checkers.grading.submissions import name_key
 from checkers.sources import submission_facts
 
@@ -73,6 +74,7 @@ class ClassConfig:
     checks_digest: str = ""
     workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     join_command: str = ""  # what students type, as `class serve` printed it (the LAN address)
+    policy: Policy | None = None  # `class serve --policy`: excuses, deadline and marks on the dashboard
 
 
 def start_workers(count: int) -> ProcessPoolExecutor | None:

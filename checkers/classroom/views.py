@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 from checkers.class_protocol import parse_time
 from checkers.course import Course
 from checkers.grading.model import CHECK_STATUS_LABELS, CHECK_SYMBOLS, STEP_STATUS_LABELS
-from checkers.grading.policy import EXCUSED, EXCUSED_LABEL, shown_time
-from checkers.grading.sources import excuse_rows
+from checkers.grading.policy import EXCUSED, EXCUSED_LABEL, Policy, shown_time
+from checkers.grading.sources import excuse_rows, moment
 from checkers.grading.submissions import (IMPORTED, REPORTED, SOURCE_LABELS, VERIFIED, submission_checks,
                                           submission_steps)
 
@@ -33,6 +33,7 @@ class Cell:
     attempts: int = 0
     changed_at: str = ""
     excuse: str = ""  # the teacher's reason when the step is excused (status EXCUSED)
+    late: str = ""  # with a deadline: the status of a newer result sent after it (shown, not counted)
 
     @property
     def label(self) -> str:
@@ -41,6 +42,14 @@ class Cell:
     @property
     def symbol(self) -> str:
         return STATE_SYMBOLS.get(self.status, "·")
+
+    @property
+    def late_label(self) -> str:
+        return STEP_STATUS_LABELS.get(self.late, self.late)
+
+    @property
+    def late_symbol(self) -> str:
+        return STATE_SYMBOLS.get(self.late, "·")
 
 
 @dataclass
@@ -56,6 +65,7 @@ class Row:
     stuck_cause: str = ""
     stuck: bool = False
     points: int = 0
+    mark: int | None = None  # with a grading policy (`class serve --policy`): the Czech mark 1–5
     others: dict = field(default_factory=dict)  # source -> {"points", "max_points", "received_at"}
 
 
@@ -78,8 +88,10 @@ def step_columns(course: Course) -> list[dict]:
     return [{"id": s.id, "label": s.label, "title": s.title, "points": s.points} for s in course.required_steps]
 
 
-def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -> list[Row]:
-    """Every student who ever joined (the newest row per name), or only `student`."""
+def grid(db, course: Course, stuck_seconds: float, student: int | None = None,
+         policy: Policy | None = None) -> list[Row]:
+    """Every student who ever joined (the newest row per name), or only `student`. With a grading
+    policy: its excuses too, each cell as of its deadline (a later result shown beside), and marks."""
     newest = "SELECT max(id) AS id FROM class_students GROUP BY name_key"
     if student is None:
         rows = db.execute(f"SELECT {STUDENT_COLUMNS} FROM class_students WHERE id IN ({newest}) ORDER BY id").fetchall()
@@ -88,20 +100,28 @@ def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -
         rows = db.execute(f"SELECT {STUDENT_COLUMNS} FROM class_students WHERE id = ?", (student,)).fetchall()
         number = db.execute(f"SELECT count(*) FROM ({newest}) AS n WHERE n.id <= ?", (student,)).fetchone()[0]
         numbers = {student: number}
-    steps = [s["id"] for s in step_columns(course)]
+    columns = {s["id"]: s["points"] for s in step_columns(course)}
+    steps = list(columns)
     stored = all_excuses(db)
     now = datetime.now(timezone.utc)
     out = []
     for r in rows:
-        cells = {c[0]: Cell(*c) for c in db.execute(
-            "SELECT step, status, points, max_points, attempts, changed_at FROM class_cells WHERE student = ?",
-            (r[0],))}
+        cells = {}
+        for *values, sent_at in db.execute(
+                "SELECT c.step, c.status, c.points, c.max_points, c.attempts, c.changed_at, s.created_at"
+                " FROM class_cells c JOIN submissions s ON s.id = c.submission WHERE c.student = ?", (r[0],)):
+            cell = Cell(*values)
+            cells[cell.step] = cell if policy is None or policy.on_time(sent_at) else _as_of_deadline(db, r[2], cell, policy)
         row = Row(r[0], r[1], numbers.get(r[0], 0), bool(r[5]), r[7], [cells.get(s) or Cell(s) for s in steps])
         excused = {step: reason for _, step, reason, _ in excuse_rows(stored, r[1], r[4])}
+        if policy is not None:  # as in the exports: the file's reason wins over the dashboard's
+            excused.update(policy.excused_steps(r[1], r[4]))
         for cell in row.cells:
             if cell.step in excused:  # never failed nor pending, and no points: it leaves the maximum
-                cell.status, cell.points, cell.excuse = EXCUSED, 0, excused[cell.step]
+                cell.status, cell.points, cell.excuse, cell.late = EXCUSED, 0, excused[cell.step], ""
         row.points = sum(c.points for c in row.cells)
+        if policy is not None:
+            row.mark = policy.mark(row.points, sum(columns[c.step] for c in row.cells if c.status != EXCUSED))
         if r[8]:
             row.stuck_check = r[8].split("\t", 1)[-1]
             row.stuck_since, row.stuck_cause = r[9], r[10]
@@ -114,6 +134,20 @@ def grid(db, course: Course, stuck_seconds: float, student: int | None = None) -
                 row.others[source] = {"points": hit[0], "max_points": hit[1], "received_at": hit[2]}
         out.append(row)
     return out
+
+
+def _as_of_deadline(db, key: str, late: Cell, policy: Policy) -> Cell:
+    """The step's newest result the student's checker sent by the deadline (what the exports count),
+    with the later one's label beside it when it differs; nothing sent in time: an empty cell."""
+    on_time = [(moment(at), sid, status, points, maximum) for sid, at, status, points, maximum in db.execute(
+        "SELECT s.id, s.created_at, st.status, st.points, st.max_points FROM submissions s JOIN submission_steps st"
+        " ON st.submission_id = s.id WHERE s.name_key = ? AND s.source = ? AND st.step = ?",
+        (key, REPORTED, late.step)) if policy.on_time(at)]
+    if not on_time:
+        return Cell(late.step, attempts=late.attempts, late=late.status)
+    at, _, status, points, maximum = max(on_time, key=lambda hit: hit[:2])
+    newer = late.status if (status, points) != (late.status, late.points) else ""  # the same again is no news
+    return Cell(late.step, status, points, maximum, late.attempts, at.isoformat(), late=newer)
 
 
 def all_excuses(db) -> list[tuple[str, str, str, str]]:

@@ -144,3 +144,32 @@ def test_a_step_excused_on_the_students_page_changes_the_open_grid(browser, clas
     finally:
         context.close()
     assert outside == [] and errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_with_a_policy_the_grid_shows_marks_and_late_results_and_fits(browser, make_class_server, tmp_path, scheme, size):
+    policy = tmp_path / "pravidla.toml"
+    policy.write_text('deadline = 2026-12-01T12:00:00+00:00\n[[excused]]\nstudent = "Jana Nováková"\n'
+                      'steps = ["step9"]\nreason = "nemoc"\n', encoding="utf-8")
+    server = make_class_server(extra=["--policy", str(policy)])
+    token = server.token("Jana Nováková")
+    assert server.submit(token, submission(1, "vm-fresh", created_at="2026-12-01T10:00:00Z")).status == 201
+    context, page, outside, errors = open_dashboard(browser, server, scheme, VIEWPORTS[size])
+    try:
+        page.wait_for_function("() => document.getElementById('live').textContent.includes('zapnuto')")
+        assert page.inner_text("#s-1 td.mark") == "5"
+        assert server.submit(token, submission(2, "vm-solved", created_at="2026-12-02T08:00:00Z")).status == 201
+        page.wait_for_selector("#s-1 td.cell.late >> nth=0", timeout=5_000)  # the live row, as of the deadline
+        assert page.get_attribute("#s-1 td.cell >> nth=1", "class") == "cell failed late"
+        assert "po termínu: splněno (nepočítá se)" in page.get_attribute("#s-1 td.cell >> nth=1", "title")
+        # at phone width the cell keeps to its mark and symbol (the note is in its title); on a desktop it is shown
+        assert ("po termínu ✔" in page.inner_text("#s-1 td.cell >> nth=1")) == (size == "pocitac")
+        assert page.get_attribute("#s-1 td.cell >> nth=9", "class") == "cell excused"
+        assert page.inner_text("#s-1 td.mark") == "5" and "pravidla.toml" in page.inner_text("p.policy")
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"class-dashboard-policy-{scheme}-{size}.png"), full_page=True)
+    finally:
+        context.close()
+    assert outside == [] and errors == []
