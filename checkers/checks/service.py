@@ -50,11 +50,28 @@ def journal(facts: dict, unit: dict | None) -> list:
     return [e for e in entries if isinstance(e, dict)]
 
 
+# Results systemd gives when it stops starting a unit after too many starts in StartLimitIntervalSec=
+# (the service's own, and the one its socket gets when it may not start the service any more).
+START_LIMIT_RESULTS = ("start-limit-hit", "service-start-limit-hit", "trigger-limit-hit")
+
+
+def _gave_up(facts: dict, unit: dict) -> str | None:
+    """None, or "" when systemd stopped starting the service, or the name of its socket systemd
+    closed for the same reason (no request reaches anything then)."""
+    closed = next((s["name"] for s in sockets(facts, unit) if s.get("active_state") == "failed"
+                   and s.get("result") in START_LIMIT_RESULTS), None)
+    if closed:
+        return closed
+    return "" if unit.get("active_state") == "failed" and unit.get("result") in START_LIMIT_RESULTS else None
+
+
 @dataclass(frozen=True)
 class Stability:
     """How the unit behaved around the probe. `kind`: running · recovered (fell once, is up and
     stayed up during the whole probe) · socket (inactive, its socket starts it on demand) ·
-    crash_loop · restarted (changed its process during the probe) · inactive."""
+    crash_loop · restarted (changed its process during the probe) · gave_up (started too often,
+    systemd refuses to start it again; `socket` names its socket systemd closed for that) ·
+    inactive."""
 
     kind: str
     state: str
@@ -89,6 +106,9 @@ def stability(facts: dict, unit: dict) -> Stability:
     if unit.get("sub_state") == "auto-restart" or (unit.get("active_state") == "activating"
                                                    and unit.get("n_restarts", 0) > 0):
         return Stability("crash_loop", state, max(len(failures), 1), ago)
+    gave_up = _gave_up(facts, unit)
+    if gave_up is not None:
+        return Stability("gave_up", state, max(len(failures), 1), ago, gave_up)
     if listening and later and (later.get("active_state") == "failed" or later.get("sub_state") == "auto-restart"):
         return Stability("crash_loop", state, max(len(failures), 1), ago, listening[0])  # the probe's request started it
     if listening and not failures:

@@ -70,6 +70,11 @@ def unit_active(facts: dict):
         if seen.kind == "crash_loop":
             return failed("crash_loop", **common)
         return failed("restarted", **common)
+    if seen.kind == "gave_up":
+        result = unit.get("result") or "?"
+        if seen.socket:
+            return failed("gave_up_socket", unit=unit["name"], state=seen.state, result=result, socket=seen.socket)
+        return failed("gave_up", unit=unit["name"], state=seen.state, result=result)
     return failed("inactive", unit=unit["name"], state=seen.state, result=unit.get("result") or "?")
 
 

@@ -73,23 +73,44 @@ def env(variant: str) -> dict[str, str]:
     return {**load()["env_defaults"], **variants()[variant].get("env", {})}
 
 
-def expectation(combination: Combination) -> dict:
-    """The expected verdicts of one combination (the breakage's, with the variant's override)."""
+def _outcome(combination: Combination, facts: dict | None) -> dict:
+    """The breakage's `expect` with the variant's override, and with the first of the override's
+    `[[...when]]` outcomes whose unit states the facts show. `when` is for a breakage whose end
+    state depends on the machine's speed (systemd giving up after StartLimitBurst= starts, or not
+    yet): the recording tells which state was reached, and each state has its own truth."""
+    breakage = breakages()[combination.breakage]
+    outcome = dict(breakage.get("expect", {}))
+    override = breakage.get("override", {}).get(combination.variant, {})
+    outcome.update({k: v for k, v in override.items() if k != "when"})
+    for case in override.get("when", []) if facts is not None else []:
+        units = facts.get("systemd", {}).get("units", {})
+        if all((units.get(name) or {}).get(key) == value
+               for name, state in case["units"].items() for key, value in state.items()):
+            outcome.update({k: v for k, v in case.items() if k != "units"})
+            break
+    return outcome
+
+
+def expectation(combination: Combination, facts: dict | None = None) -> dict:
+    """The expected verdicts of one combination, for the state its recorded `facts` show."""
     if combination.breakage == OK:
         return dict(OK_EXPECTATION)
-    breakage = breakages()[combination.breakage]
-    expected = {k: v for k, v in breakage.get("expect", {}).items() if k in EXPECT_KEYS}
-    override = breakage.get("override", {}).get(combination.variant, {})
-    expected.update({k: v for k, v in override.items() if k in EXPECT_KEYS})
-    return expected
+    return {k: v for k, v in _outcome(combination, facts).items() if k in EXPECT_KEYS}
 
 
-def note(combination: Combination) -> str:
+def every_expectation(combination: Combination) -> list[dict]:
+    """The expectation without facts, then one per `when` outcome (for checking the manifest)."""
+    base = expectation(combination)
+    if combination.breakage == OK:
+        return [base]
+    cases = breakages()[combination.breakage].get("override", {}).get(combination.variant, {}).get("when", [])
+    return [base] + [{**base, **{k: v for k, v in case.items() if k in EXPECT_KEYS}} for case in cases]
+
+
+def note(combination: Combination, facts: dict | None = None) -> str:
     if combination.breakage == OK:
         return ""
-    breakage = breakages()[combination.breakage]
-    override = breakage.get("override", {}).get(combination.variant, {})
-    return override.get("note") or breakage.get("expect", {}).get("note", "")
+    return _outcome(combination, facts).get("note", "")
 
 
 def breakage_script(combination: Combination) -> str:

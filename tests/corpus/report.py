@@ -23,8 +23,9 @@ def main(argv: list[str] | None = None) -> int:
             counts["missing"] += 1
             print(f"{combination.key}: NO RECORDING")
             continue
-        summary = verdict_summary(load_facts(combination.fixture), course)
-        diffs = compare(manifest.expectation(combination), summary)
+        facts = load_facts(combination.fixture)
+        summary = verdict_summary(facts, course)
+        diffs = compare(manifest.expectation(combination, facts), summary)
         counts["differ" if diffs else "match"] += 1
         if diffs or args.all:
             print(f"{combination.key}: {'DIFFERS' if diffs else 'as expected'}")

@@ -9,6 +9,7 @@ import copy
 import pytest
 
 from checkers.checks.base import Status
+from checkers.doctor import diagnose
 from checkers.engine import Evaluator
 from tests.helpers.recorded import recorded_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE, recorded, status_of
@@ -283,3 +284,56 @@ def test_nothing_on_port_80_with_nginx_running_and_no_other_port_does_not_say_st
             listen.update(port=80, addr="10.0.2.15")  # port 80, but not where the browser arrives
     answers = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["web.E001"]
     assert answers.reason == "no_port80_nginx_runs" and "systemctl start nginx" not in answers.hint
+
+
+# --- systemd gave up: started too often, refused, and with socket activation the socket closed ---
+# Recorded on the real VM: a service restarted by hand again and again (each start cut short before
+# gunicorn logged anything) until systemd refused (start-limit-hit), as a plain service
+# (vm-restarted-until-refused) and behind gunicorn.socket, which systemd closed as well
+# (vm-restarted-until-refused-socket); and a socket-activated service that could not enter its
+# directory (corpus socket-activation:project-dir-0700). Starting the service alone opens no socket.
+
+def _service_verdict(facts: dict):
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    return results["systemd.E003"], results
+
+
+@pytest.mark.parametrize("facts", [pytest.param(lambda: _corpus("socket-activation/project-dir-0700.json.gz"), id="workdir"),
+                                   pytest.param(lambda: recorded_facts("vm-restarted-until-refused-socket"),
+                                                id="restarted")])
+def test_a_socket_closed_by_systemd_after_too_many_starts_is_named_with_how_to_open_it(facts):
+    facts = facts()
+    assert facts["systemd"]["units"]["gunicorn.socket"]["result"] == "service-start-limit-hit"
+    service, _ = _service_verdict(facts)
+    assert (service.status, service.reason) == (Status.FAILED, "gave_up_socket")
+    assert "gunicorn.socket" in service.message and "přestal spouštět" in service.message
+    assert "reset-failed gunicorn.service gunicorn.socket" in service.hint
+    assert "systemctl restart gunicorn.socket" in service.hint and "systemctl start " not in service.hint
+
+
+def test_a_service_systemd_refuses_to_start_says_so_and_names_reset_failed():
+    facts = recorded_facts("vm-restarted-until-refused")
+    assert facts["systemd"]["units"]["gunicorn.service"]["result"] == "start-limit-hit"
+    service, results = _service_verdict(facts)
+    assert (service.status, service.reason) == (Status.FAILED, "gave_up")
+    assert "start-limit-hit" in service.message and "reset-failed gunicorn.service" in service.hint
+    assert results["gunicorn.E002"].status is Status.UNVERIFIED
+
+
+@pytest.mark.parametrize("name, reason, words", [
+    ("vm-restarted-until-refused", "gave_up", "restart gunicorn.service"),
+    ("vm-restarted-until-refused-socket", "gave_up_socket", "restart gunicorn.socket")])
+def test_doctor_says_nobody_serves_because_systemd_stopped_starting_it(name, reason, words):
+    found = diagnose(recorded_facts(name))  # nothing crashed in the journal: the restarts themselves hit the limit
+    assert found[0].id == "doctor.D005" and found[0].reason == reason
+    assert "přestal spouštět" in found[0].message and "přestal spouštět" in found[0].evidence
+    assert words in found[0].hint and "systemctl start gunicorn" not in found[0].hint
+
+
+def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up():
+    facts = _corpus("socket-activation/import-error-crash-loop.json.gz")  # recorded: the socket stayed active
+    assert facts["systemd"]["units"]["gunicorn.socket"]["active_state"] == "active"
+    service, _ = _service_verdict(facts)
+    assert service.status is Status.FAILED and not service.reason.startswith("gave_up")
+    found = diagnose(facts)
+    assert found[0].id == "doctor.D011" and found[0].reason != "gave_up_socket"

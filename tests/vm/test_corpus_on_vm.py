@@ -56,6 +56,6 @@ def test_recorded_now_gives_the_expected_verdicts(vm, tmp_path, combination):
         pytest.fail(str(exc), pytrace=False)
     facts = load_facts(out)
     summary = verdict_summary(facts, load_course())
-    diffs = compare(manifest.expectation(combination), summary)
-    note = manifest.note(combination)
+    diffs = compare(manifest.expectation(combination, facts), summary)
+    note = manifest.note(combination, facts)
     assert not diffs, "\n".join(diffs) + (f"\nnote: {note}" if note else "")

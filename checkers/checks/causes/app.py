@@ -43,6 +43,10 @@ def gunicorn_crashes(facts: dict):
     error = last_attempt_error(entries)
     if error is None or "working directory" in error:
         return passed()
+    if seen.kind == "gave_up":
+        if seen.socket:
+            return failed("gave_up_socket", unit=unit["name"], line=error, state=seen.state, socket=seen.socket)
+        return failed("gave_up", unit=unit["name"], line=error, state=seen.state)
     reason = seen.kind if seen.kind in ("crash_loop", "restarted", "inactive") else "other"
     return failed(reason, unit=unit["name"], line=error, failures=seen.failures, state=seen.state)
 

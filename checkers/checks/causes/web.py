@@ -8,6 +8,7 @@ from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunicorn_binds, gunicorn_masters, home_status,
                                             last_upstream_error, permission_chain)
 from checkers.checks.nginx import loaded_change
+from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, is_default_site,
                                       nginx_runs,
                                       site_host, site_ports, student_servers, upstream, web)
@@ -104,6 +105,12 @@ def _gateway(facts: dict) -> list:
         return []
     error = last_upstream_error(facts)
     found = _gateway_cause(facts, error)
+    if found[0] == "doctor.D005":  # nobody serves: is it because systemd stopped starting the service?
+        unit = app_unit(facts)
+        seen = stability(facts, unit) if unit else None
+        if seen is not None and seen.kind == "gave_up":
+            reason = "gave_up_socket" if seen.socket else "gave_up"
+            return [(found[0], reason, {**found[1], "unit": unit["name"], "socket": seen.socket})]
     return [(found[0], "" if error else "no_log", found[1])]
 
 
