@@ -33,9 +33,11 @@ def running(facts: dict):
     if nginx_runs(facts):
         return passed()
     unit = _unit(facts)
-    if unit:
-        return failed(state=unit.get("active_state"), result=unit.get("result"))
-    return failed(state=word("not_running"), result="?")
+    state = {"state": unit.get("active_state"), "result": unit.get("result")} if unit else {
+        "state": word("not_running"), "result": "?"}
+    if Facts(facts).nginx.test.rc not in (0, None):  # starting it would fail: the configuration first
+        return failed("invalid", **state)
+    return failed(**state)
 
 
 def enabled(facts: dict):
@@ -52,15 +54,18 @@ def config_valid(facts: dict):
     if test.get("rc") == 0:
         return passed()
     lines = [line for line in (test.get("output") or "").splitlines() if "[emerg]" in line or "[crit]" in line]
-    return failed(error=(lines or [test.get("output") or "?"])[0].strip())
+    error = (lines or [test.get("output") or "?"])[0].strip()
+    return failed(error=error) if nginx_runs(facts) else failed("stopped", error=error)  # nothing to reload
 
 
 def site_enabled(facts: dict):
     nginx = Facts(facts).nginx
     enabled_entries = nginx.sites_enabled + nginx.conf_d
-    broken = [e["name"] for e in enabled_entries if e.get("symlink_to") and not e.get("exists")]
+    broken = [e for e in enabled_entries if e.get("symlink_to") and not e.get("exists")]
     if broken:
-        return failed("broken_link", names=", ".join(broken))
+        available = [e["name"] for e in nginx.sites_available if e["name"] != "default"]
+        return failed("broken_link", names=", ".join(f"{e['name']} → {e['symlink_to']}" for e in broken),
+                      first=broken[0]["name"], available=", ".join(available) or word("none_neuter"))
     servers = student_servers(facts)
     if servers:
         return passed(file=servers[0]["file"])

@@ -55,6 +55,8 @@ def nothing_on_port80(facts: dict) -> Outcome:
         return failed("no_port80_site_elsewhere", ports=", ".join(map(str, ports)))
     if nginx_runs(facts):  # e.g. `listen 10.0.2.15:80;`: port 80, but not where the browser arrives
         return failed("no_port80_nginx_runs")
+    if Facts(facts).nginx.installed and Facts(facts).nginx.test.rc not in (0, None):
+        return failed("no_port80_nginx_invalid")  # starting it would fail: the configuration first
     return failed("no_port80")
 
 

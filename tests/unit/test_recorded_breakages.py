@@ -337,3 +337,47 @@ def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up(
     assert service.status is Status.FAILED and not service.reason.startswith("gave_up")
     found = diagnose(facts)
     assert found[0].id == "doctor.D011" and found[0].reason != "gave_up_socket"
+
+
+# --- correct deployments from other tutorials, recorded on the VM ---------------------------------
+
+@pytest.mark.parametrize("name", [
+    "vm-gunicorn-cmd-args",   # no --bind in ExecStart: Environment="GUNICORN_CMD_ARGS=--bind=unix:… --workers=3"
+    "vm-static-by-root",      # location /static/ { root /srv/my_project; } (and /media/) instead of alias
+    "vm-site-enabled-copy",   # sites-enabled/my_project is a copy of the file, not a symlink
+    "vm-proxy-to-localhost",  # gunicorn on 127.0.0.1:8000, proxy_pass http://localhost:8000
+])
+def test_a_correct_deployment_from_another_tutorial_passes_every_check_and_doctor_finds_nothing(name):
+    facts = recorded_facts(name)
+    results = Evaluator(facts, COURSE).results(ALL_CHECKS)
+    assert [(r.id, r.message) for r in results if r.status is not Status.PASSED and r.kind.name == "CHECK"
+            and not r.id.split(".")[1].startswith("W")] == []
+    assert [r.id for r in diagnose(facts) if r.id.startswith("doctor.D")] == []
+
+
+# --- the site's link in sites-enabled leads nowhere (the file renamed), nginx restarted -----------
+# Recorded on the VM: sites-available/my_project renamed to my_project.old, `systemctl restart nginx`.
+
+def test_a_dangling_site_link_names_the_missing_file_and_starting_before_fixing_is_not_advised():
+    facts = recorded_facts("vm-site-link-dangling")
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    link = results["nginx.E005"]
+    assert (link.status, link.reason) == (Status.FAILED, "broken_link")
+    assert "my_project → /etc/nginx/sites-available/my_project" in link.message and "my_project.old" in link.hint
+    assert results["nginx.E002"].reason == "invalid" and "Nejdřív opravte konfiguraci" in results["nginx.E002"].hint
+    assert results["nginx.E004"].reason == "stopped" and "reload" not in results["nginx.E004"].hint
+    port = results["web.E001"]
+    assert port.reason == "no_port80_nginx_invalid" and "nginx -t" in port.message
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D002", "missing_file_stopped")
+    assert "/etc/nginx/sites-enabled/my_project" in first.message and "středník" not in first.hint
+    assert "systemctl start nginx" in first.hint and "reload" not in first.hint
+
+
+def test_an_invalid_configuration_of_a_running_nginx_still_advises_a_reload(facts):
+    facts["nginx"]["test"].update(rc=1, output='nginx: [emerg] unexpected "}" in /etc/nginx/sites-enabled/my_project:20')
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert results["nginx.E004"].reason == "" and "reload" in results["nginx.E004"].hint
+    assert results["nginx.E002"].status is Status.PASSED
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D002", "running") and "středník" in first.hint

@@ -4,6 +4,8 @@ a Host without the port."""
 
 from __future__ import annotations
 
+import re
+
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunicorn_binds, gunicorn_masters, home_status,
                                             last_upstream_error, permission_chain)
@@ -54,13 +56,20 @@ def redirect_to_missing_https(facts: dict):
     return failed("nginx", **seen)
 
 
+MISSING_FILE = re.compile(r'open\(\) "([^"]+)" failed \(2: ')
+
+
 def nginx_config_invalid(facts: dict):
     test = Facts(facts).nginx.test
     if not Facts(facts).nginx.installed or test.get("rc") in (0, None):
         return passed()
     lines = [ln for ln in (test.get("output") or "").splitlines() if "[emerg]" in ln or "[crit]" in ln]
+    error = (lines or [test.get("output") or "?"])[0].strip()
     running = Facts(facts).systemd.units.get("nginx.service", {}).get("active_state") == "active"
-    return failed("running" if running else "stopped", error=(lines or [test.get("output") or "?"])[0].strip())
+    missing = MISSING_FILE.search(error)  # an include (typically a sites-enabled link) whose file is gone
+    if missing:
+        return failed("missing_file_running" if running else "missing_file_stopped", error=error, file=missing[1])
+    return failed("running" if running else "stopped", error=error)
 
 
 def nginx_not_reloaded(facts: dict):
