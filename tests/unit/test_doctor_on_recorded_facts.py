@@ -234,8 +234,9 @@ def test_every_diagnosis_has_czech_texts_and_every_text_a_cause():
 
 
 def test_every_cause_has_a_breaking_fixture():
-    """Like every check: each cause is found on recorded facts of a really broken VM (the corpus)
-    or on the solved VM's facts with exactly that breakage applied (CASES)."""
+    """Like every check: each cause is found on recorded facts of a really broken VM (the corpus,
+    tests/fixtures/facts/vm-*.json) or on the solved VM's facts with exactly that breakage applied
+    (CASES)."""
     import gzip
     import json
     from pathlib import Path
@@ -246,6 +247,8 @@ def test_every_cause_has_a_breaking_fixture():
     for path in sorted(Path(__file__).parents[1].joinpath("fixtures", "corpus").glob("*/*.json.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as stream:
             found.update(r.id for r in diagnose(json.load(stream)))
+    for path in sorted(Path(__file__).parents[1].joinpath("fixtures", "facts").glob("vm-*.json")):
+        found.update(r.id for r in diagnose(json.loads(path.read_text(encoding="utf-8"))))
     assert set(cause_ids()) - found == set()
 
 

@@ -14,7 +14,7 @@ PRECEDENCE = (
     "doctor.D034", "doctor.D011", "doctor.D004", "doctor.D005", "doctor.D006", "doctor.D003", "doctor.D013", "doctor.D029",
     "doctor.D014", "doctor.D015", "doctor.D023", "doctor.D028", "doctor.D024", "doctor.D012", "doctor.D009",
     "doctor.D008", "doctor.D007", "doctor.D026", "doctor.D030", "doctor.D022", "doctor.D031", "doctor.D016",
-    "doctor.D017", "doctor.D025", "doctor.A001", "doctor.A002",
+    "doctor.D017", "doctor.D025", "doctor.D036", "doctor.A001", "doctor.A002",
 )
 
 _BY_ID = {check.id: check for module in (web, app, django) for check in module.CHECKS}

@@ -140,7 +140,7 @@ CHECKS = (
     cause("doctor.D011", gunicorn_crashes, _BEHIND_502),
     cause("doctor.D030", media_root_missing),
     cause("doctor.D022", media_not_writable),
-    cause("doctor.D016", stale_code),
+    cause("doctor.D016", stale_code, ["doctor.D036"]),
     cause("doctor.D017", runserver_running),
     cause("doctor.D025", service_not_enabled),
     cause("doctor.A001", workers_advice),

@@ -27,8 +27,28 @@ def host_not_allowed(facts: dict):
     home = web(facts, "home")
     if home.get("status") != 400 or "django_400" not in home.get("markers", []):
         return passed()
-    hosts = ", ".join(str(h) for h in Facts(facts).django.settings.get("ALLOWED_HOSTS") or [])
-    return failed("" if hosts else "empty", host=site_host(facts), hosts=hosts)
+    allowed = [str(h) for h in Facts(facts).django.settings.get("ALLOWED_HOSTS") or []]
+    hosts, host = ", ".join(allowed), site_host(facts)
+    if host_allowed(host, allowed):  # the settings as a restart would load them allow it: the process is older
+        unit = app_unit(facts)
+        return failed("stale", host=host, hosts=hosts, unit=unit["name"] if unit else "gunicorn")
+    return failed("" if hosts else "empty", host=host, hosts=hosts)
+
+
+def host_allowed(host: str, patterns: list[str]) -> bool:
+    """Django's own rule (django.http.request.validate_host): the host without its port equals a
+    pattern, is under a ".domain" pattern, or the pattern is "*"."""
+    name = host.lower()
+    if name.startswith("["):  # [::1]:8080
+        name = name[:name.find("]") + 1]
+    elif name.count(":") == 1:
+        name = name.rsplit(":", 1)[0]
+    name = name.removesuffix(".")
+    for pattern in (p.lower() for p in patterns):
+        if pattern == "*" or name == pattern or (pattern.startswith(".") and
+                                                 (name.endswith(pattern) or name == pattern[1:])):
+            return True
+    return False
 
 
 def _database_error(facts: dict) -> list:
@@ -86,6 +106,17 @@ def stale_collectstatic(facts: dict):
                   root=static.get("root") or "?")
 
 
+def django_server_error(facts: dict):
+    """The home page is Django's own 500 page and no known cause explains it (those supersede this):
+    an exception in the app that Django, with DEBUG off, logs nowhere by default."""
+    home = web(facts, "home")
+    if home.get("status") != 500 or "django_500" not in home.get("markers", []):
+        return passed()
+    unit = app_unit(facts) or {}
+    return failed(host=site_host(facts), project=fallback(Facts(facts).app.project_dir, "/srv/my_project"),
+                  user=unit.get("user") or "www-data", python=fallback(Facts(facts).app.interpreter, ".venv/bin/python"))
+
+
 def names_elsewhere(facts: dict):
     """Only where the site is visited under a name: the course VM is visited by its address, and a
     name in ALLOWED_HOSTS that leads elsewhere changes nothing for it."""
@@ -108,13 +139,14 @@ def _is_address(host: str) -> bool:
 
 CHECKS = (
     cause("doctor.D013", host_not_allowed, ["doctor.A002"]),
-    cause("doctor.D029", postgres_down, ["doctor.D023"]),
-    cause("doctor.D014", classified("doctor.D014", _database_error)),
-    cause("doctor.D015", classified("doctor.D015", _database_error)),
-    cause("doctor.D023", classified("doctor.D023", _database_error)),
-    cause("doctor.D028", schema_not_owned, ["doctor.D024"]),
-    cause("doctor.D024", unapplied_migrations),
+    cause("doctor.D029", postgres_down, ["doctor.D023", "doctor.D036"]),
+    cause("doctor.D014", classified("doctor.D014", _database_error), ["doctor.D036"]),
+    cause("doctor.D015", classified("doctor.D015", _database_error), ["doctor.D036"]),
+    cause("doctor.D023", classified("doctor.D023", _database_error), ["doctor.D036"]),
+    cause("doctor.D028", schema_not_owned, ["doctor.D024", "doctor.D036"]),
+    cause("doctor.D024", unapplied_migrations, ["doctor.D036"]),
     cause("doctor.D012", debug_on),
     cause("doctor.D026", stale_collectstatic),
+    cause("doctor.D036", django_server_error),
     cause("doctor.A002", names_elsewhere),
 )

@@ -1,0 +1,172 @@
+"""True verdicts on more states recorded on the real course VM (tests/fixtures/facts/vm-*.json and the
+corpus): systemd giving up on a service, a dangling site link, Django's own 500, settings fixed but
+not loaded, and correct deployments from other tutorials that must pass."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from checkers.checks.base import Status
+from checkers.doctor import diagnose
+from checkers.engine import Evaluator
+from tests.helpers.recorded import recorded_facts
+from tests.unit.test_checks_on_recorded_facts import COURSE, recorded
+
+ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
+
+
+@pytest.fixture
+def facts():
+    import copy
+
+    return copy.deepcopy(recorded("solved"))
+
+
+def _corpus(name: str) -> dict:
+    with gzip.open(Path(__file__).parents[1] / "fixtures" / "corpus" / name, "rt", encoding="utf-8") as stream:
+        return json.load(stream)
+
+
+# --- systemd gave up: started too often, refused, and with socket activation the socket closed ---
+# Recorded on the real VM: a service restarted by hand again and again (each start cut short before
+# gunicorn logged anything) until systemd refused (start-limit-hit), as a plain service
+# (vm-restarted-until-refused) and behind gunicorn.socket, which systemd closed as well
+# (vm-restarted-until-refused-socket); and a socket-activated service that could not enter its
+# directory (corpus socket-activation:project-dir-0700). Starting the service alone opens no socket.
+
+def _service_verdict(facts: dict):
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    return results["systemd.E003"], results
+
+
+@pytest.mark.parametrize("facts", [pytest.param(lambda: _corpus("socket-activation/project-dir-0700.json.gz"), id="workdir"),
+                                   pytest.param(lambda: recorded_facts("vm-restarted-until-refused-socket"),
+                                                id="restarted")])
+def test_a_socket_closed_by_systemd_after_too_many_starts_is_named_with_how_to_open_it(facts):
+    facts = facts()
+    assert facts["systemd"]["units"]["gunicorn.socket"]["result"] == "service-start-limit-hit"
+    service, _ = _service_verdict(facts)
+    assert (service.status, service.reason) == (Status.FAILED, "gave_up_socket")
+    assert "gunicorn.socket" in service.message and "přestal spouštět" in service.message
+    assert "reset-failed gunicorn.service gunicorn.socket" in service.hint
+    assert "systemctl restart gunicorn.socket" in service.hint and "systemctl start " not in service.hint
+
+
+def test_a_service_systemd_refuses_to_start_says_so_and_names_reset_failed():
+    facts = recorded_facts("vm-restarted-until-refused")
+    assert facts["systemd"]["units"]["gunicorn.service"]["result"] == "start-limit-hit"
+    service, results = _service_verdict(facts)
+    assert (service.status, service.reason) == (Status.FAILED, "gave_up")
+    assert "start-limit-hit" in service.message and "reset-failed gunicorn.service" in service.hint
+    assert results["gunicorn.E002"].status is Status.UNVERIFIED
+
+
+@pytest.mark.parametrize("name, reason, words", [
+    ("vm-restarted-until-refused", "gave_up", "restart gunicorn.service"),
+    ("vm-restarted-until-refused-socket", "gave_up_socket", "restart gunicorn.socket")])
+def test_doctor_says_nobody_serves_because_systemd_stopped_starting_it(name, reason, words):
+    found = diagnose(recorded_facts(name))  # nothing crashed in the journal: the restarts themselves hit the limit
+    assert found[0].id == "doctor.D005" and found[0].reason == reason
+    assert "přestal spouštět" in found[0].message and "přestal spouštět" in found[0].evidence
+    assert words in found[0].hint and "systemctl start gunicorn" not in found[0].hint
+
+
+def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up():
+    facts = _corpus("socket-activation/import-error-crash-loop.json.gz")  # recorded: the socket stayed active
+    assert facts["systemd"]["units"]["gunicorn.socket"]["active_state"] == "active"
+    service, _ = _service_verdict(facts)
+    assert service.status is Status.FAILED and not service.reason.startswith("gave_up")
+    found = diagnose(facts)
+    assert found[0].id == "doctor.D011" and found[0].reason != "gave_up_socket"
+
+
+# --- correct deployments from other tutorials, recorded on the VM ---------------------------------
+
+@pytest.mark.parametrize("name", [
+    "vm-gunicorn-cmd-args",   # no --bind in ExecStart: Environment="GUNICORN_CMD_ARGS=--bind=unix:… --workers=3"
+    "vm-static-by-root",      # location /static/ { root /srv/my_project; } (and /media/) instead of alias
+    "vm-site-enabled-copy",   # sites-enabled/my_project is a copy of the file, not a symlink
+    "vm-proxy-to-localhost",  # gunicorn on 127.0.0.1:8000, proxy_pass http://localhost:8000
+])
+def test_a_correct_deployment_from_another_tutorial_passes_every_check_and_doctor_finds_nothing(name):
+    facts = recorded_facts(name)
+    results = Evaluator(facts, COURSE).results(ALL_CHECKS)
+    assert [(r.id, r.message) for r in results if r.status is not Status.PASSED and r.kind.name == "CHECK"
+            and not r.id.split(".")[1].startswith("W")] == []
+    assert [r.id for r in diagnose(facts) if r.id.startswith("doctor.D")] == []
+
+
+# --- the site's link in sites-enabled leads nowhere (the file renamed), nginx restarted -----------
+# Recorded on the VM: sites-available/my_project renamed to my_project.old, `systemctl restart nginx`.
+
+def test_a_dangling_site_link_names_the_missing_file_and_starting_before_fixing_is_not_advised():
+    facts = recorded_facts("vm-site-link-dangling")
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    link = results["nginx.E005"]
+    assert (link.status, link.reason) == (Status.FAILED, "broken_link")
+    assert "my_project → /etc/nginx/sites-available/my_project" in link.message and "my_project.old" in link.hint
+    assert results["nginx.E002"].reason == "invalid" and "Nejdřív opravte konfiguraci" in results["nginx.E002"].hint
+    assert results["nginx.E004"].reason == "stopped" and "reload" not in results["nginx.E004"].hint
+    port = results["web.E001"]
+    assert port.reason == "no_port80_nginx_invalid" and "nginx -t" in port.message
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D002", "missing_file_stopped")
+    assert "/etc/nginx/sites-enabled/my_project" in first.message and "středník" not in first.hint
+    assert "systemctl start nginx" in first.hint and "reload" not in first.hint
+
+
+def test_an_invalid_configuration_of_a_running_nginx_still_advises_a_reload(facts):
+    facts["nginx"]["test"].update(rc=1, output='nginx: [emerg] unexpected "}" in /etc/nginx/sites-enabled/my_project:20')
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert results["nginx.E004"].reason == "" and "reload" in results["nginx.E004"].hint
+    assert results["nginx.E002"].status is Status.PASSED
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D002", "running") and "středník" in first.hint
+
+
+# --- Django's own 500 with no cause in the facts: say so, and how to see the exception -------------
+# Recorded on the VM: the app's templates directory renamed (TemplateDoesNotExist), DEBUG off.
+
+def test_a_django_500_without_a_known_cause_is_named_as_an_exception_in_the_app():
+    facts = recorded_facts("vm-template-missing-500")
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert results["web.E002"].status is Status.FAILED and "500" in results["web.E002"].message
+    found = [r for r in diagnose(facts) if r.id.startswith("doctor.D")]
+    assert [r.id for r in found] == ["doctor.D036"]
+    assert "není" in found[0].message and "sudo -u www-data /srv/my_project/.venv/bin/python manage.py shell" in found[0].hint
+    assert "HTTP_HOST='127.0.0.1'" in found[0].hint
+
+
+def test_a_django_500_a_known_cause_explains_is_not_named_twice():
+    facts = recorded_facts("vm-template-missing-500")
+    facts["django"]["database"]["unapplied_migrations"] = ["galerie.0002_obrazek"]
+    assert [r.id for r in diagnose(facts) if r.id.startswith("doctor.D")] == ["doctor.D024"]
+
+
+# --- settings fixed in the file, the running gunicorn not restarted --------------------------------
+# Recorded on the VM: ALLOWED_HOSTS = ['example.com'] and a restart (400), then the file put back
+# WITHOUT a restart. The file allows the address, the running process does not.
+
+def test_a_400_for_an_address_the_settings_allow_says_restart_not_add_it():
+    facts = recorded_facts("vm-allowed-hosts-fixed-not-restarted")
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D013", "stale")
+    assert "odvozeno" in first.message and "systemctl restart gunicorn.service" in first.hint
+    assert "Přidejte" not in first.hint
+    facts["django"]["settings"]["ALLOWED_HOSTS"] = ["example.com"]  # the file does not allow it: add it
+    first = diagnose(facts)[0]
+    assert (first.id, first.reason) == ("doctor.D013", "") and "Přidejte 127.0.0.1" in first.hint
+
+
+@pytest.mark.parametrize("host, patterns, allowed", [
+    ("127.0.0.1:8080", ["127.0.0.1"], True), ("www.skola.cz", [".skola.cz"], True), ("skola.cz", [".skola.cz"], True),
+    ("evil.cz", [".skola.cz"], False), ("anything", ["*"], True), ("[::1]:8080", ["[::1]"], True),
+    ("LOCALHOST.", ["localhost"], True), ("localhost", ["127.0.0.1"], False), ("x", [], False)])
+def test_the_allowed_hosts_rule_is_djangos(host, patterns, allowed):
+    from checkers.checks.causes.django import host_allowed
+
+    assert host_allowed(host, patterns) is allowed
