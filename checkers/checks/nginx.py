@@ -7,9 +7,9 @@ import posixpath
 import re
 
 from checkers.checks.base import Check, failed, passed, unknown, word
-from checkers.checks.webfacts import (chosen_server, error_log_lines, is_default_site, is_django, last_matching,
-                                      nginx_runs, nothing_on_port80,
-                                      site_host, status_text, student_servers, web)
+from checkers.checks.webfacts import (chosen_server, error_log_lines, ignored_twins, is_default_site, is_django,
+                                      last_matching, nginx_runs, nothing_on_port80, passes_to_app, site_host,
+                                      status_text, student_servers, web)
 from checkers.factsview import Facts, fallback, plain
 from checkers.probe import nginx_conf
 
@@ -81,6 +81,9 @@ def not_shadowed(facts: dict):
     if server is None and why == "none":  # no server block listens on port 80 at all
         return nothing_on_port80(facts)
     if server is not None and not is_default_site(server):
+        passing = [s["file"] for s in ignored_twins(facts, server) if passes_to_app(s)]
+        if passing and not passes_to_app(server):  # a copy with the same name, loaded first, answers
+            return failed("twin", host=host, used=server["file"], ignored=", ".join(passing))
         return passed(file=server["file"], host=host)
     names = ", ".join(n for s in student_servers(facts) for n in s["server_names"] if n) or word("none_plural")
     return failed(host=host, names=names)

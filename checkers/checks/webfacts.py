@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from urllib.parse import urlsplit
 
 from checkers.checks.base import Outcome, failed, word
@@ -80,6 +82,23 @@ def chosen_server(facts: dict):
     return nginx_conf.select_server(nginx_config(facts), site_host(facts))
 
 
+def ignored_twins(facts: dict, server: dict | None) -> list:
+    """Enabled server blocks with the site's name that nginx ignores because `server`, loaded first,
+    has the same name and port (`nginx -t` warns "conflicting server name … ignored")."""
+    host = site_host(facts).lower()
+    if server is None or host not in {n.lower() for n in server.get("server_names", [])}:
+        return []
+    ports = {listen["port"] for listen in server["listen"]}
+    return [s for s in nginx_config(facts).get("servers", []) if s is not server
+            and host in {n.lower() for n in s.get("server_names", [])}
+            and ports & {listen["port"] for listen in s["listen"]}]
+
+
+def passes_to_app(server: dict | None) -> bool:
+    location = nginx_conf.select_location(server, "/") if server else None
+    return bool(location and (location.get("proxy_pass") or location.get("uwsgi_pass")))
+
+
 def upstream(facts: dict):
     """Where nginx sends the app's requests (the picked server's `location /`, else the student's own
     server's), or None when no proxy_pass is to be found."""
@@ -140,11 +159,19 @@ def web(facts: dict, name: str) -> dict:
     return plain(Facts(facts).http.web.get(name)) or {}
 
 
+LOG_PID = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[\w+\] (\d+)#")
+
+
 def error_log_lines(facts: dict) -> list:
+    """nginx's error.log tail. While nginx runs, only the lines its present processes wrote: a line
+    of a worker gone since the last reload or restart is about a configuration no longer loaded."""
     lines = []
     for tail in Facts(facts).nginx.error_log.values():
         lines += tail or []
-    return lines
+    current = {p["pid"] for p in processes(facts) if p["argv"] and p["argv"][0].startswith("nginx:")}
+    if not current or not nginx_runs(facts):
+        return lines
+    return [line for line in lines if not (m := LOG_PID.match(line)) or int(m.group(1)) in current]
 
 
 def last_matching(lines: list, *needles: str) -> str | None:

@@ -18,3 +18,10 @@ def recorded_facts(name: str) -> dict:
 def step_results(course, facts: dict, step_id: str) -> dict:
     """check id -> result, for the whole step evaluated on `facts`."""
     return {r.id: r for r in evaluate(facts, course, [course.step(step_id)])[0].results}
+
+
+def nginx_log_line(facts: dict, level: str, message: str, when: str = "2026/11/24 10:00:00") -> str:
+    """An error.log line as one of the running nginx's workers in `facts` writes it (the checks read
+    only lines of nginx's present processes)."""
+    pid = next(p["pid"] for p in facts["processes"] if p["argv"] and p["argv"][0].startswith("nginx: worker"))
+    return f"{when} [{level}] {pid}#{pid}: {message}"

@@ -10,6 +10,7 @@ import pytest
 
 from checkers.doctor import diagnose
 from checkers.texts import table
+from tests.helpers.recorded import nginx_log_line
 from tests.unit.test_checks_on_recorded_facts import recorded
 
 SOCKET = "/tmp/gunicorn.sock"
@@ -18,10 +19,10 @@ SOCKET = "/tmp/gunicorn.sock"
 def _502(f, errno, text):
     f["http"]["web"]["home"].update(status=502, markers=["nginx_error_page"])
     log = next(iter(f["nginx"]["error_log"]))
-    f["nginx"]["error_log"][log] = [
-        f'2026/11/24 10:00:00 [crit] 1#1: *1 connect() to unix:{SOCKET} failed ({errno}: {text}) while connecting '
+    f["nginx"]["error_log"][log] = [nginx_log_line(
+        f, "crit", f'*1 connect() to unix:{SOCKET} failed ({errno}: {text}) while connecting '
         f'to upstream, client: 127.0.0.1, server: 127.0.0.1, request: "GET / HTTP/1.1", '
-        f'upstream: "http://unix:{SOCKET}:/", host: "127.0.0.1"']
+        f'upstream: "http://unix:{SOCKET}:/", host: "127.0.0.1"')]
 
 
 def _no_gunicorn(f):

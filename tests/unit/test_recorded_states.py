@@ -4,6 +4,7 @@ not loaded, and correct deployments from other tutorials that must pass."""
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 from pathlib import Path
@@ -21,8 +22,6 @@ ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
 
 @pytest.fixture
 def facts():
-    import copy
-
     return copy.deepcopy(recorded("solved"))
 
 
@@ -91,6 +90,7 @@ def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up(
     "vm-static-by-root",      # location /static/ { root /srv/my_project; } (and /media/) instead of alias
     "vm-site-enabled-copy",   # sites-enabled/my_project is a copy of the file, not a symlink
     "vm-proxy-to-localhost",  # gunicorn on 127.0.0.1:8000, proxy_pass http://localhost:8000
+    "vm-runtime-directory-socket",  # RuntimeDirectory=gunicorn, --bind unix:/run/gunicorn/gunicorn.sock
 ])
 def test_a_correct_deployment_from_another_tutorial_passes_every_check_and_doctor_finds_nothing(name):
     facts = recorded_facts(name)
@@ -170,3 +170,39 @@ def test_the_allowed_hosts_rule_is_djangos(host, patterns, allowed):
     from checkers.checks.causes.django import host_allowed
 
     assert host_allowed(host, patterns) is allowed
+
+
+# --- an old copy of the site enabled too, loaded first, with the same server_name -----------------
+# Recorded on the VM: sites-enabled/000-stary (the site with `return 503;` instead of proxy_pass);
+# nginx -t warns "conflicting server name … ignored" and the copy answers.
+
+def test_a_site_copy_loaded_first_is_named_in_step_7_and_by_doctor_not_as_a_missing_proxy_pass():
+    facts = recorded_facts("vm-old-site-copy-shadows")
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    answers = results["nginx.E006"]
+    assert (answers.status, answers.reason) == (Status.FAILED, "twin")
+    assert "000-stary" in answers.message and "sudo rm /etc/nginx/sites-enabled/000-stary" in answers.hint
+    assert results["gunicorn.E003"].status is Status.SKIPPED  # a consequence of step 7, not step 8's fault
+    found = [r.id for r in diagnose(facts) if r.id.startswith("doctor.D")]
+    assert found == ["doctor.D037"]
+
+
+def test_two_identical_site_copies_break_nothing_and_are_not_named(facts):
+    twin = copy.deepcopy(facts["nginx"]["config"]["servers"][-1])
+    twin["file"] = "/etc/nginx/sites-enabled/000-kopie"
+    facts["nginx"]["config"]["servers"].insert(0, twin)
+    facts["nginx"]["test"]["output"] = ('nginx: [warn] conflicting server name "127.0.0.1" on 0.0.0.0:80, ignored\n'
+                                        + (facts["nginx"]["test"].get("output") or ""))
+    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    assert results["nginx.E006"].status is Status.PASSED
+    assert diagnose(facts) == []
+
+
+# --- old error.log lines are not evidence of what nginx does now ---------------------------------
+
+def test_an_error_log_line_of_a_worker_gone_since_the_last_reload_is_not_quoted():
+    facts = recorded_facts("vm-old-site-copy-shadows")  # the log's last lines are from an earlier nginx
+    from checkers.checks.webfacts import error_log_lines
+
+    every = [line for tail in facts["nginx"]["error_log"].values() for line in tail]
+    assert any("[::1]:8000" in line for line in every) and not any("[::1]:8000" in line for line in error_log_lines(facts))

@@ -7,7 +7,9 @@ import copy
 
 import pytest
 
+
 from checkers.checks.base import Status
+from tests.helpers.recorded import nginx_log_line
 from tests.unit.test_checks_on_recorded_facts import COURSE, recorded, status_of
 
 
@@ -172,8 +174,8 @@ def _empty_media(f, status=404, looked_in="/srv/my_project/media", by_django=Fal
     if by_django:
         web["media_missing"].update(markers=["django_default_404"], headers={"server": "nginx/1.22.1"})
     log = next(iter(f["nginx"]["error_log"]))
-    f["nginx"]["error_log"][log].append(f'2026/12/03 10:00:00 [error] 9#9: *7 open() "{looked_in}/{name}" failed '
-                                        f'(2: No such file or directory), client: 127.0.0.1')
+    f["nginx"]["error_log"][log].append(nginx_log_line(f, "error", f'*7 open() "{looked_in}/{name}" failed '
+                                                       f'(2: No such file or directory), client: 127.0.0.1'))
 
 
 def test_empty_media_root_is_proven_by_nginx_answering_itself(facts):
@@ -322,8 +324,8 @@ def test_django_through_nginx_is_proof_even_when_the_files_cannot_be_read(facts)
 def test_a_static_404_names_the_file_the_running_nginx_opened(facts):
     facts["http"]["web"]["static_file"].update(status=404)
     log = next(iter(facts["nginx"]["error_log"]))
-    facts["nginx"]["error_log"][log].append('2026/12/03 12:51:45 [error] 1#1: *2 open() "/srv/my_project/staticgalerie/'
-                                            'styl.css" failed (2: No such file or directory), client: 127.0.0.1')
+    facts["nginx"]["error_log"][log].append(nginx_log_line(facts, "error", '*2 open() "/srv/my_project/staticgalerie/'
+                                                           'styl.css" failed (2: No such file or directory), client: 127.0.0.1'))
     from checkers.session import evaluate
 
     result = {r.id: r for r in evaluate(facts, COURSE, [COURSE.step("step7")])[0].results}["nginx.E007"]

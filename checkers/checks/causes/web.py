@@ -11,9 +11,9 @@ from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunico
                                             last_upstream_error, permission_chain)
 from checkers.checks.nginx import loaded_change
 from checkers.checks.service import app_unit, stability
-from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, is_default_site,
-                                      nginx_runs,
-                                      site_host, site_ports, student_servers, upstream, web)
+from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, ignored_twins,
+                                      is_default_site, is_django, nginx_runs, site_host, site_ports, student_servers,
+                                      upstream, web)
 from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
 
@@ -95,6 +95,26 @@ def default_site_wins(facts: dict):
     names = ", ".join(n for s in Facts(facts).nginx.config.servers if not is_default_site(s)
                       for n in s.get("server_names", []) if n)
     return failed("" if names else "no_own_site", host=site_host(facts), names=names)
+
+
+CONFLICT = re.compile(r'conflicting server name "([^"]*)" on ([^,]+), ignored')
+
+
+def shadowing_site(facts: dict):
+    """Two enabled server blocks with the site's name and port: nginx answers from the first it
+    loads and ignores the other (`nginx -t` warns), and the one answering does not serve the site."""
+    home = web(facts, "home")
+    if home.get("status") == 200 and is_django(home):
+        return passed()  # a harmless duplicate: the warning alone breaks nothing
+    used, _ = chosen_server(facts)
+    ignored = ignored_twins(facts, used)
+    host = site_host(facts).lower()
+    where = next((at for name, at in CONFLICT.findall(Facts(facts).nginx.test.get("output") or "")
+                  if name.lower() == host), None)
+    if not ignored or where is None:
+        return passed()
+    return failed(name=host, where=where, used=used["file"], ignored=", ".join(s["file"] for s in ignored),
+                  line=f'conflicting server name "{host}" on {where}, ignored')
 
 
 def no_proxy_pass(facts: dict):
@@ -198,6 +218,7 @@ CHECKS = (
     cause("doctor.D001", nginx_missing, ["doctor.D019", "doctor.D021"]),
     cause("doctor.D033", site_not_on_port80, ["doctor.D019", "doctor.D021"]),
     cause("doctor.D027", nginx_not_reloaded, _NOT_RELOADED_HIDES),
+    cause("doctor.D037", shadowing_site, ["doctor.D019", "doctor.D021", "doctor.D007", "doctor.D008", "doctor.D009"]),
     cause("doctor.D019", default_site_wins, ["doctor.D007", "doctor.D008", "doctor.D009"]),  # it answers instead
     cause("doctor.D021", no_proxy_pass, ["doctor.D019"]),
     cause("doctor.D035", redirect_to_missing_https),
