@@ -264,11 +264,18 @@ class DjangoStatic(View):
     root_denied: Denied
     root_exists: bool | None
     sample: DjangoStaticSample
+    sample_installed: DjangoStaticSampleInstalled
     source_files: int | None
     url: str | None
 
 
 class DjangoStaticSample(View):
+    path: str | None
+    sha256: str | None
+    unreadable: str | None
+
+
+class DjangoStaticSampleInstalled(View):
     path: str | None
     sha256: str | None
     unreadable: str | None
@@ -369,6 +376,7 @@ class HttpWeb(View):
     media_missing: Response
     not_found: Response
     static_file: Response
+    static_installed: Response
     static_linked: Response
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from checkers.checks.base import Check, failed, passed, unknown, word
+from checkers.checks.base import Check, Status, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, ignored_twins, is_default_site, is_django,
                                       last_matching, nginx_runs, nothing_on_port80, passes_to_app, site_host,
                                       status_text, student_servers, web)
@@ -149,6 +149,14 @@ def static_served(facts: dict):
         if not Facts(facts).http.web:
             return nothing_on_port80(facts)
         return failed("no_sample")
+    if outcome.status is Status.PASSED and web(facts, "static_installed"):
+        # The project's own file passed; one only collectstatic brings (the admin's) must pass too.
+        installed = _served(facts, "static_installed", "static", expect_css=True)
+        if installed.status is not Status.PASSED and installed.reason == "not_found":
+            return failed("installed_not_found", url=installed.seen["url"], status=installed.seen["status"],
+                          path=installed.seen["path"], root=fallback(Facts(facts).django.static.root, "?"),
+                          own=web(facts, "static_file")["path"])
+        return outcome if installed.status is Status.PASSED else installed
     return outcome
 
 

@@ -57,6 +57,9 @@ def static_facts(settings):
     facts.update({"source_files": len(sources), "missing_count": len(missing), "missing": missing[:MAX_LISTED],
                   "outdated_count": len(outdated), "outdated": outdated[:MAX_LISTED],
                   "sample": pick_sample(sources, root)})
+    installed = pick_installed_sample(sources, root, facts["sample"])
+    if installed:
+        facts["sample_installed"] = installed
     if "root_denied" in facts:
         # What this user could not compare, the privileged probe compares (checkers/probe/main.py).
         facts.update({"missing_count": None, "missing": [], "outdated_count": None, "outdated": [],
@@ -127,6 +130,24 @@ def pick_sample(sources, root):
     except OSError as exc:
         return {"path": chosen, "sha256": None, "unreadable": type(exc).__name__}
     return {"path": chosen, "sha256": digest}
+
+
+def pick_installed_sample(sources, root, own):
+    """A second collected CSS file, one an installed package brings (the admin's): only collectstatic
+    puts it into STATIC_ROOT, so a web server serving the project's source directory instead
+    fails on it while the project's own file passes."""
+    if not own:
+        return None
+    for rel in sorted(sources):
+        source = str(sources[rel])
+        if (rel.endswith(".css") and rel != own["path"] and os.sep + "site-packages" + os.sep in source
+                and os.path.isfile(os.path.join(root, rel))):
+            try:
+                with open(os.path.join(root, rel), "rb") as handle:
+                    return {"path": rel, "sha256": hashlib.sha256(handle.read()).hexdigest()}
+            except OSError:
+                return None
+    return None
 
 
 def media_facts(settings, static_root):

@@ -247,6 +247,10 @@ def files(endpoint: dict, host: str, django: dict, home_body: bytes, browser_por
     if sample:
         out["static_file"] = request(endpoint, url_path(static.get("url"), sample["path"]), public)
         out["static_file"]["expected_sha256"] = sample["sha256"]
+    installed = static.get("sample_installed")
+    if installed and sample:
+        out["static_installed"] = request(endpoint, url_path(static.get("url"), installed["path"]), public)
+        out["static_installed"]["expected_sha256"] = installed["sha256"]
     linked = links(home_body, url_path(static.get("url"), "")) if static.get("url") else []
     if linked and "static_file" in out and out["static_file"]["path"] == linked[0]:
         out["static_linked"] = dict(out["static_file"])  # the same file: one request tells both

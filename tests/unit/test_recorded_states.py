@@ -37,8 +37,13 @@ def _corpus(name: str) -> dict:
 # (vm-restarted-until-refused-socket); and a socket-activated service that could not enter its
 # directory (corpus socket-activation:project-dir-0700). Starting the service alone opens no socket.
 
+def _results(facts: dict) -> dict:
+    """check id -> result, every check of the course evaluated on `facts`."""
+    return {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+
+
 def _service_verdict(facts: dict):
-    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    results = _results(facts)
     return results["systemd.E003"], results
 
 
@@ -105,7 +110,7 @@ def test_a_correct_deployment_from_another_tutorial_passes_every_check_and_docto
 
 def test_a_dangling_site_link_names_the_missing_file_and_starting_before_fixing_is_not_advised():
     facts = recorded_facts("vm-site-link-dangling")
-    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    results = _results(facts)
     link = results["nginx.E005"]
     assert (link.status, link.reason) == (Status.FAILED, "broken_link")
     assert "my_project → /etc/nginx/sites-available/my_project" in link.message and "my_project.old" in link.hint
@@ -121,7 +126,7 @@ def test_a_dangling_site_link_names_the_missing_file_and_starting_before_fixing_
 
 def test_an_invalid_configuration_of_a_running_nginx_still_advises_a_reload(facts):
     facts["nginx"]["test"].update(rc=1, output='nginx: [emerg] unexpected "}" in /etc/nginx/sites-enabled/my_project:20')
-    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    results = _results(facts)
     assert results["nginx.E004"].reason == "" and "reload" in results["nginx.E004"].hint
     assert results["nginx.E002"].status is Status.PASSED
     first = diagnose(facts)[0]
@@ -133,7 +138,7 @@ def test_an_invalid_configuration_of_a_running_nginx_still_advises_a_reload(fact
 
 def test_a_django_500_without_a_known_cause_is_named_as_an_exception_in_the_app():
     facts = recorded_facts("vm-template-missing-500")
-    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    results = _results(facts)
     assert results["web.E002"].status is Status.FAILED and "500" in results["web.E002"].message
     found = [r for r in diagnose(facts) if r.id.startswith("doctor.D")]
     assert [r.id for r in found] == ["doctor.D036"]
@@ -178,7 +183,7 @@ def test_the_allowed_hosts_rule_is_djangos(host, patterns, allowed):
 
 def test_a_site_copy_loaded_first_is_named_in_step_7_and_by_doctor_not_as_a_missing_proxy_pass():
     facts = recorded_facts("vm-old-site-copy-shadows")
-    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    results = _results(facts)
     answers = results["nginx.E006"]
     assert (answers.status, answers.reason) == (Status.FAILED, "twin")
     assert "000-stary" in answers.message and "sudo rm /etc/nginx/sites-enabled/000-stary" in answers.hint
@@ -193,7 +198,7 @@ def test_two_identical_site_copies_break_nothing_and_are_not_named(facts):
     facts["nginx"]["config"]["servers"].insert(0, twin)
     facts["nginx"]["test"]["output"] = ('nginx: [warn] conflicting server name "127.0.0.1" on 0.0.0.0:80, ignored\n'
                                         + (facts["nginx"]["test"].get("output") or ""))
-    results = {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
+    results = _results(facts)
     assert results["nginx.E006"].status is Status.PASSED
     assert diagnose(facts) == []
 
@@ -206,3 +211,25 @@ def test_an_error_log_line_of_a_worker_gone_since_the_last_reload_is_not_quoted(
 
     every = [line for tail in facts["nginx"]["error_log"].values() for line in tail]
     assert any("[::1]:8000" in line for line in every) and not any("[::1]:8000" in line for line in error_log_lines(facts))
+
+
+# --- nginx serves /static/ from the app's source directory, not STATIC_ROOT -----------------------
+# Recorded on the VM (corpus static-alias-to-source): the project's own CSS loads, a file
+# collectstatic brings from an installed package (the admin's) does not.
+
+@pytest.mark.parametrize("name", ["reference/static-alias-to-source.json.gz", "other-dir/static-alias-to-source.json.gz"])
+def test_a_static_directory_without_the_installed_apps_files_fails_step_7(name):
+    facts = _corpus(name)
+    served = _results(facts)["nginx.E007"]
+    assert (served.status, served.reason) == (Status.FAILED, "installed_not_found")
+    assert "/galerie/static/admin/css/" in served.message and "STATIC_ROOT" in served.message
+    assert "/static/galerie/styl.css se načte" in served.message and "/my_project/static/;" in served.hint
+    first = diagnose(facts)[0]
+    assert first.id == "doctor.D007" and "/static/admin/css/" in first.evidence
+
+
+def test_the_installed_apps_file_served_from_static_root_passes():
+    facts = _corpus("reference/settings-fixed-not-restarted.json.gz")  # recorded with the second sample
+    assert facts["http"]["web"]["static_installed"]["status"] == 200
+    result = _results(facts)["nginx.E007"]
+    assert result.status is Status.PASSED and "/static/galerie/styl.css" in result.message

@@ -191,8 +191,9 @@ def _file_problem(facts: dict, sample_key: str, linked_key: str | None, kind: st
 
 
 def _files(facts: dict) -> list:
-    return [found for found in (_file_problem(facts, "static_file", "static_linked", "static"),
-                                _file_problem(facts, "media_file", None, "media")) if found]
+    static = (_file_problem(facts, "static_file", "static_linked", "static")
+              or _file_problem(facts, "static_installed", None, "static"))  # only collectstatic brings it
+    return [found for found in (static, _file_problem(facts, "media_file", None, "media")) if found]
 
 
 def host_without_port(facts: dict):
