@@ -109,7 +109,7 @@ def grid(db, course: Course, stuck_seconds: float, student: int | None = None,
         cells = {}
         for *values, sent_at in db.execute(
                 "SELECT c.step, c.status, c.points, c.max_points, c.attempts, c.changed_at, s.created_at"
-                " FROM class_cells c JOIN submissions s ON s.id = c.submission WHERE c.student = ?", (r[0],)):
+                " FROM class_cells c LEFT JOIN submissions s ON s.id = c.submission WHERE c.student = ?", (r[0],)):
             cell = Cell(*values)
             cells[cell.step] = cell if policy is None or policy.on_time(sent_at) else _as_of_deadline(db, r[2], cell, policy)
         row = Row(r[0], r[1], numbers.get(r[0], 0), bool(r[5]), r[7], [cells.get(s) or Cell(s) for s in steps])

@@ -12,8 +12,8 @@ from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunico
 from checkers.checks.nginx import loaded_change
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, ignored_twins,
-                                      is_default_site, is_django, nginx_runs, site_host, site_ports, student_servers,
-                                      upstream, web)
+                                      is_default_site, is_django, nginx_runs, passes_to_app, site_host, site_ports,
+                                      student_servers, upstream, web)
 from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
 
@@ -121,8 +121,7 @@ def no_proxy_pass(facts: dict):
     server, _ = chosen_server(facts)
     if server is None or is_default_site(server):
         return passed()
-    location = nginx_conf.select_location(server, "/")
-    if location and (location.get("proxy_pass") or location.get("uwsgi_pass")):
+    if passes_to_app(server):
         return passed()
     return failed(file=server["file"])
 
