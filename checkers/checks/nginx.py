@@ -65,7 +65,7 @@ def site_enabled(facts: dict):
     if broken:
         available = [e["name"] for e in nginx.sites_available if e["name"] != "default"]
         return failed("broken_link", names=", ".join(f"{e['name']} → {e['symlink_to']}" for e in broken),
-                      first=broken[0]["name"], available=", ".join(available) or word("none_neuter"))
+                      first=broken[0]["name"], available=", ".join(available) or word("none_plural"))
     servers = student_servers(facts)
     if servers:
         return passed(file=servers[0]["file"])
