@@ -8,8 +8,8 @@ import re
 
 from checkers.checks.base import Check, Status, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, ignored_twins, is_default_site, is_django,
-                                      last_matching, nginx_runs, nothing_on_port80, passes_to_app, site_host,
-                                      status_text, student_servers, web)
+                                      last_matching, nginx_runs, nginx_test_error, nothing_on_port80, passes_to_app,
+                                      site_host, status_text, student_servers, web)
 from checkers.factsview import Facts, fallback, plain
 from checkers.probe import nginx_conf
 
@@ -53,8 +53,7 @@ def config_valid(facts: dict):
     test = Facts(facts).nginx.test
     if test.get("rc") == 0:
         return passed()
-    lines = [line for line in (test.get("output") or "").splitlines() if "[emerg]" in line or "[crit]" in line]
-    error = (lines or [test.get("output") or "?"])[0].strip()
+    error = nginx_test_error(facts)
     return failed(error=error) if nginx_runs(facts) else failed("stopped", error=error)  # nothing to reload
 
 

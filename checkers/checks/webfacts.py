@@ -38,6 +38,13 @@ def gunicorn_processes(facts: dict) -> list:
     return [p for p in processes(facts) if any("gunicorn" in str(a) for a in p["argv"][:3])]
 
 
+def nginx_test_error(facts: dict) -> str:
+    """The line of `nginx -t` that says why it refuses the configuration (its first [emerg]/[crit])."""
+    output = Facts(facts).nginx.test.get("output") or ""
+    lines = [line for line in output.splitlines() if "[emerg]" in line or "[crit]" in line]
+    return (lines or [output or "?"])[0].strip()
+
+
 def nginx_runs(facts: dict) -> bool:
     unit = Facts(facts).systemd.units.get("nginx.service", {})
     if unit:

@@ -12,8 +12,8 @@ from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunico
 from checkers.checks.nginx import loaded_change
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, ignored_twins,
-                                      is_default_site, is_django, nginx_runs, passes_to_app, site_host, site_ports,
-                                      student_servers, upstream, web)
+                                      is_default_site, is_django, nginx_runs, nginx_test_error, passes_to_app,
+                                      site_host, site_ports, student_servers, upstream, web)
 from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
 
@@ -63,9 +63,7 @@ def nginx_config_invalid(facts: dict):
     test = Facts(facts).nginx.test
     if not Facts(facts).nginx.installed or test.get("rc") in (0, None):
         return passed()
-    lines = [ln for ln in (test.get("output") or "").splitlines() if "[emerg]" in ln or "[crit]" in ln]
-    error = (lines or [test.get("output") or "?"])[0].strip()
-    running = Facts(facts).systemd.units.get("nginx.service", {}).get("active_state") == "active"
+    error, running = nginx_test_error(facts), nginx_runs(facts)
     missing = MISSING_FILE.search(error)  # an include (typically a sites-enabled link) whose file is gone
     if missing:
         return failed("missing_file_running" if running else "missing_file_stopped", error=error, file=missing[1])
