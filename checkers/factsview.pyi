@@ -779,6 +779,7 @@ class SystemdResampled(View):
 
 class SystemdResampledItem(View):
     active_state: str | None
+    journal: list[dict[str, Any]]
     main_pid: int | None
     main_started_ago: float | None
     n_restarts: int | None

@@ -44,10 +44,26 @@ def sockets(facts: dict, unit: dict) -> list:
 
 
 def journal(facts: dict, unit: dict | None) -> list:
+    """The unit's journal tail; the one read again at the probe's end when the unit changed
+    meanwhile (it holds the crash the first read came too early for)."""
     if not unit:
         return []
-    entries = Facts(facts).systemd.journal.get(unit["name"]) or []
+    systemd = Facts(facts).systemd
+    entries = (plain(systemd.resampled.get(unit["name"])) or {}).get("journal") or systemd.journal.get(unit["name"]) or []
     return [e for e in entries if isinstance(e, dict)]
+
+
+def fell_during_probe(facts: dict, unit: dict) -> dict | None:
+    """The unit's later state when it fell during the probe: systemd restarted it, is about to
+    (activating/auto-restart) or marked it failed. Not when it was restarted or stopped by hand
+    (that changes the process or ends in inactive/dead, and counts no restart)."""
+    later = plain(Facts(facts).systemd.resampled.get(unit["name"]))
+    if not later:
+        return None
+    if later.get("n_restarts", 0) > unit.get("n_restarts", 0) or (
+            unit.get("active_state") == "active" and later.get("active_state") in ("failed", "activating")):
+        return later
+    return None
 
 
 # Results systemd gives when it stops starting a unit after too many starts in StartLimitIntervalSec=

@@ -213,16 +213,31 @@ def seconds_ago(monotonic_us: str | None, now: float | None):
 
 
 def resample(units_facts: dict) -> dict:
-    """The app units' state once more, at the probe's end (a few seconds after the first look)."""
+    """The app units' state once more, at the probe's end (a few seconds after the first look).
+    A unit that changed meanwhile (fell, restarted) gets its journal read again: the first read
+    may have come before the crash that explains it."""
     names = list(units_facts.get("app_units") or [])
     if not names:
         return {}
     shown = show(names, RESAMPLED_PROPERTIES)
     now = uptime()
-    return {name: {"active_state": props.get("ActiveState"), "sub_state": props.get("SubState"),
-                   "n_restarts": int(props.get("NRestarts") or 0), "main_pid": int(props.get("MainPID") or 0),
-                   "main_started_ago": seconds_ago(props.get("ExecMainStartTimestampMonotonic"), now)}
-            for name, props in shown.items()}
+    later = {name: {"active_state": props.get("ActiveState"), "sub_state": props.get("SubState"),
+                    "n_restarts": int(props.get("NRestarts") or 0), "main_pid": int(props.get("MainPID") or 0),
+                    "main_started_ago": seconds_ago(props.get("ExecMainStartTimestampMonotonic"), now)}
+             for name, props in shown.items()}
+    changed = [name for name, state in later.items() if unit_changed((units_facts.get("units") or {}).get(name), state)]
+    if changed:
+        again = journal(changed)
+        for name in changed:
+            if isinstance(again.get(name), list):
+                later[name]["journal"] = again[name]
+    return later
+
+
+def unit_changed(before: dict | None, after: dict) -> bool:
+    before = before or {}
+    return any(before.get(key) != after.get(key) for key in ("active_state", "sub_state", "main_pid")) \
+        or after["n_restarts"] > (before.get("n_restarts") or 0)
 
 
 class SystemdFacts:
@@ -357,8 +372,18 @@ def journal(units: list, lines: int = 300) -> dict:
     for unit in units:
         args += ["-u", unit]
     result = run(args, timeout=20)
+    per_unit = journal_entries(result.out, units)
+    if result.rc != 0 and not any(per_unit.values()):
+        return {"error": (result.err or result.out).strip()[-500:]}
+    return per_unit
+
+
+def journal_entries(output: str, units: list) -> dict:
+    """`journalctl -o json` lines as {unit: [entry, …]}. A unit's own processes log under
+    _SYSTEMD_UNIT; systemd's lines about it ("Failed with result …") come from PID 1 in init.scope
+    and name it in UNIT=, with the unit's run in INVOCATION_ID."""
     per_unit = {unit: [] for unit in units}
-    for line in result.out.splitlines():
+    for line in output.splitlines():
         try:
             entry = json.loads(line)
         except ValueError:
@@ -366,16 +391,15 @@ def journal(units: list, lines: int = 300) -> dict:
         message = entry.get("MESSAGE")
         if isinstance(message, list):  # journald stores non-UTF-8 messages as byte arrays
             message = bytes(message).decode("utf-8", "replace")
-        unit = entry.get("_SYSTEMD_UNIT") or entry.get("UNIT")
-        if unit not in per_unit or message is None:
+        own = entry.get("_SYSTEMD_UNIT") in per_unit
+        unit = entry.get("_SYSTEMD_UNIT") if own else entry.get("UNIT")
+        if unit not in per_unit or not isinstance(message, str):
             continue
         per_unit[unit].append({
             "t": int(entry.get("__REALTIME_TIMESTAMP", "0")) / 1e6,
             "prio": int(entry.get("PRIORITY", "6")),
             "pid": entry.get("_PID"),
-            "inv": entry.get("_SYSTEMD_INVOCATION_ID") or entry.get("INVOCATION_ID"),
+            "inv": entry.get("_SYSTEMD_INVOCATION_ID") if own else entry.get("INVOCATION_ID"),
             "msg": message[:2000],
         })
-    if result.rc != 0 and not any(per_unit.values()):
-        return {"error": (result.err or result.out).strip()[-500:]}
     return per_unit

@@ -62,3 +62,27 @@ def compare(expected: dict, summary: dict) -> list[str]:
     if summary.get("error_checks"):
         diffs.append("checks crashed: " + ", ".join(summary["error_checks"]))
     return diffs
+
+
+def state_outline(facts: dict) -> str:
+    """What a failing re-recording saw, for the CI log (the facts themselves stay on that machine):
+    the app units at the first look and at the probe's end, gunicorn masters and nginx's last
+    upstream error. Timing decides these on crash loops."""
+    systemd = facts.get("systemd") or {}
+    later = systemd.get("resampled") or {}
+    lines = [f"probe: {((facts.get('probe') or {}).get('duration'))} s"]
+    for name in systemd.get("app_units") or []:
+        unit = (systemd.get("units") or {}).get(name) or {}
+        shown = {k: unit.get(k) for k in ("active_state", "sub_state", "result", "n_restarts", "main_pid", "main_started_ago")}
+        end = {k: v for k, v in (later.get(name) or {}).items() if k != "journal"}
+        failures = sum("Failed with result" in (e.get("msg") or "") for e in (systemd.get("journal") or {}).get(name) or [])
+        lines.append(f"{name}: first {shown}; end {end or '-'}; 'Failed with result' lines: {failures}"
+                     + ("; journal read again" if "journal" in (later.get(name) or {}) else ""))
+    masters = [p.get("pid") for p in facts.get("processes") or [] if "gunicorn" in " ".join(p.get("argv") or [])
+               and not any("gunicorn" in " ".join(q.get("argv") or []) and q.get("pid") == p.get("ppid")
+                           for q in facts.get("processes") or [])]
+    lines.append(f"gunicorn masters: {masters or '-'}")
+    logs = ((facts.get("nginx") or {}).get("error_log") or {}).values()
+    upstream = [line for log in logs if isinstance(log, list) for line in log if "upstream" in line]
+    lines.append(f"nginx's last upstream error: {upstream[-1][:220] if upstream else '-'}")
+    return "\n".join(lines)

@@ -158,3 +158,4 @@ def test_the_project_of_a_venv_is_its_parent():
 
     assert venv_project("/var/www/my_project/.venv/bin/gunicorn") == "/var/www/my_project"
     assert venv_project("/usr/bin/gunicorn") is None
+

@@ -1,5 +1,5 @@
 """True verdicts on more states recorded on the real course VM (tests/fixtures/facts/vm-*.json and the
-corpus): systemd giving up on a service, a dangling site link, Django's own 500, settings fixed but
+corpus): systemd giving up on a service, a crash loop caught on its first start, a dangling site link, Django's own 500, settings fixed but
 not loaded, and correct deployments from other tutorials that must pass."""
 
 from __future__ import annotations
@@ -86,6 +86,59 @@ def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up(
     assert service.status is Status.FAILED and not service.reason.startswith("gave_up")
     found = diagnose(facts)
     assert found[0].id == "doctor.D011" and found[0].reason != "gave_up_socket"
+
+
+# --- a crash loop caught on its first start after a restart ---------------------------------------
+# Recorded on the VM: the database driver uninstalled, the service restarted (corpus
+# reference:db-driver-missing, where the first look already saw five crashes). A fast machine can be
+# probed on the first start after the restart: the unit "active", no restart counted, nothing in its
+# log yet, a gunicorn master listed, nginx's last error "No such file" from the moment between two
+# starts. The end of the probe then sees the unit fallen: its journal read again holds the crash.
+
+def _first_start_after_restart(with_later_journal: bool) -> dict:
+    facts = _corpus("reference/db-driver-missing.json.gz")
+    unit = facts["systemd"]["units"]["gunicorn.service"]
+    crashed = facts["systemd"]["journal"]["gunicorn.service"]
+    assert any("Error loading psycopg" in e["msg"] for e in crashed)
+    unit.update(n_restarts=0, main_started_ago=0.4)
+    facts["systemd"]["journal"]["gunicorn.service"] = [
+        {"t": facts["probe"]["started_at"] - 1, "prio": 6, "pid": "1", "inv": "first",
+         "msg": "Started gunicorn.service - gunicorn daemon for Django project."}]
+    later = {"active_state": "activating", "sub_state": "auto-restart", "n_restarts": 1, "main_pid": 0}
+    facts["systemd"]["resampled"] = {"gunicorn.service": {**later, **({"journal": crashed} if with_later_journal else {})}}
+    return facts
+
+
+def test_a_service_caught_up_on_its_first_start_is_named_by_the_crash_read_at_the_probes_end():
+    facts = _first_start_after_restart(with_later_journal=True)
+    found = diagnose(facts)
+    assert found[0].id == "doctor.D011" and "psycopg" in found[0].evidence
+    assert "doctor.D003" not in [f.id for f in found]  # not "gunicorn runs, the socket is missing"
+    assert _results(facts)["systemd.E003"].status is Status.FAILED
+
+
+def test_a_service_that_fell_during_the_probe_without_a_logged_reason_says_it_does_not_know_why():
+    facts = _first_start_after_restart(with_later_journal=False)
+    found = diagnose(facts)
+    assert (found[0].id, found[0].reason) == ("doctor.D011", "unexplained")
+    assert "active/running" in found[0].evidence and "activating/auto-restart" in found[0].evidence
+    assert "neznám" in found[0].message and "journalctl -u gunicorn.service" in found[0].hint
+    assert "doctor.D003" not in [f.id for f in found]
+
+
+def test_a_restart_or_stop_by_hand_during_the_probe_is_not_a_fall():
+    facts = _first_start_after_restart(with_later_journal=False)
+    unit = facts["systemd"]["units"]["gunicorn.service"]
+    facts["systemd"]["resampled"]["gunicorn.service"].update(
+        active_state="active", sub_state="running", n_restarts=0, main_pid=unit["main_pid"] + 40)
+    assert "unexplained" not in [f.reason for f in diagnose(facts) if f.id == "doctor.D011"]
+    facts["systemd"]["resampled"]["gunicorn.service"].update(active_state="inactive", sub_state="dead", main_pid=0)
+    assert "unexplained" not in [f.reason for f in diagnose(facts) if f.id == "doctor.D011"]  # stopped by hand
+
+
+def test_a_gunicorn_that_stays_up_while_nginx_finds_no_socket_file_is_the_missing_socket():
+    facts = _corpus("reference/privatetmp-socket.json.gz")  # recorded: PrivateTmp=true, the socket in /tmp
+    assert diagnose(facts)[0].id == "doctor.D003"
 
 
 # --- correct deployments from other tutorials, recorded on the VM ---------------------------------

@@ -16,7 +16,7 @@ import pytest
 
 from checkers.course import load_course
 from tests.corpus import manifest
-from tests.corpus.expect import compare, load_facts, verdict_summary
+from tests.corpus.expect import compare, load_facts, state_outline, verdict_summary
 from tests.corpus.record import RecordError, record_one
 
 pytestmark = pytest.mark.vm
@@ -58,4 +58,4 @@ def test_recorded_now_gives_the_expected_verdicts(vm, tmp_path, combination):
     summary = verdict_summary(facts, load_course())
     diffs = compare(manifest.expectation(combination, facts), summary)
     note = manifest.note(combination, facts)
-    assert not diffs, "\n".join(diffs) + (f"\nnote: {note}" if note else "")
+    assert not diffs, "\n".join(diffs) + (f"\nnote: {note}" if note else "") + "\n" + state_outline(facts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import classified, gunicorn_masters, home_status, last_attempt_error
-from checkers.checks.service import app_unit, exec_options, journal, sockets, stability
+from checkers.checks.service import app_unit, exec_options, fell_during_probe, journal, sockets, stability
 from checkers.checks.webfacts import describe_endpoint, gunicorn_processes, upstream
 from checkers.factsview import Facts
 
@@ -41,6 +41,11 @@ def gunicorn_crashes(facts: dict):
             # Caught between a restart and its crash: only the run that is up now can explain the 502.
             entries = [e for e in entries if e.get("inv") == entries[-1].get("inv")] if entries else []
     error = last_attempt_error(entries)
+    if error is None and not seen.up:
+        later = fell_during_probe(facts, unit)
+        if later is not None:  # it fell before our eyes, and its log did not say why (yet)
+            return failed("unexplained", unit=unit["name"], state=seen.state,
+                          later=f"{later.get('active_state')}/{later.get('sub_state')}")
     if error is None or "working directory" in error:
         return passed()
     if seen.kind == "gave_up":

@@ -150,14 +150,20 @@ def _gateway_cause(facts: dict, error):
         chain = permission_chain(facts, endpoint["path"]) if endpoint and endpoint.get("kind") == "unix" else ""
         return "doctor.D004", {**seen, "user": fallback(Facts(facts).paths.web_user, "www-data"),
                                "denied": denied.get("denied_at") or where, "chain": chain}
-    if not gunicorn_masters(facts):
-        return "doctor.D005", seen
+    if not gunicorn_masters(facts) or not _serves_steadily(facts):
+        return "doctor.D005", seen  # a gunicorn caught between crashes does not serve either
     served = gunicorn_binds(facts)
     if endpoint and served and describe_endpoint(endpoint) not in served:
         return "doctor.D006", {"nginx": where, "gunicorn": ", ".join(sorted(served)), "log": seen["log"]}
     if errno == 2:
         return "doctor.D003", seen
     return "doctor.D005", seen
+
+
+def _serves_steadily(facts: dict) -> bool:
+    """The app's unit stayed up during the whole probe (no unit: the processes are all we have)."""
+    unit = app_unit(facts)
+    return unit is None or stability(facts, unit).up
 
 
 def _file_problem(facts: dict, sample_key: str, linked_key: str | None, kind: str):
