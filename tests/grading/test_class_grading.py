@@ -18,8 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from checkers.course import load_course
 from checkers.grading.schema import SCHEMA_VERSION
 from tests.grading.conftest import (ARTIFACTS, HANG, HOSTILE_NAME, REPO, STUDENTS, TIMEOUT, UNREACHABLE,

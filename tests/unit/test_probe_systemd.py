@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from checkers.probe.systemd import journal_entries, unit_changed
+from checkers.probe.journal import journal_entries
+from checkers.probe.systemd import unit_changed
 
 UNITS = ["gunicorn.service", "gunicorn.socket"]
 
@@ -47,3 +48,29 @@ def test_the_journal_is_read_again_only_for_a_unit_that_changed_during_the_probe
     assert unit_changed(first, {**same, "main_pid": 0, "active_state": "activating", "sub_state": "auto-restart"})
     assert unit_changed(first, {**same, "main_pid": 901})  # restarted by hand: NRestarts starts at 0 again
     assert unit_changed(None, same)  # never seen at the first look
+
+
+def test_a_verify_that_does_not_finish_is_recorded_as_such_not_as_an_error(monkeypatch, tmp_path):
+    # A busy VM (a crash loop, software emulation) once kept systemd-analyze verify past its 20 s;
+    # here a real process that outlives a short limit stands in for it, run by the probe's own runner.
+    from checkers.probe import systemd
+    from checkers.probe.runtime import run as real_run
+    monkeypatch.setattr(systemd, "run", lambda args, timeout: real_run(["sleep", "5"], timeout=0.3))
+    unit = tmp_path / "gunicorn.service"
+    unit.write_text("[Service]\nExecStart=/bin/true\n")
+    found = systemd.SystemdFacts.verify({"app_units": ["gunicorn.service"],
+                                         "units": {"gunicorn.service": {"fragment_path": str(unit)}}})
+    assert found["gunicorn.service"]["timed_out"] is True
+    assert found["gunicorn.service"]["rc"] == 124 and "timed out after" in found["gunicorn.service"]["output"]
+
+
+def test_a_verify_that_finished_has_no_timeout_mark(monkeypatch, tmp_path):
+    from checkers.probe import systemd
+    from checkers.probe.runtime import run as real_run
+    monkeypatch.setattr(systemd, "run", lambda args, timeout: real_run(["sh", "-c", "echo 'Unknown key Userr' >&2; exit 1"],
+                                                                      timeout=5))
+    unit = tmp_path / "gunicorn.service"
+    unit.write_text("[Service]\nExecStart=/bin/true\n")
+    found = systemd.SystemdFacts.verify({"app_units": ["gunicorn.service"],
+                                         "units": {"gunicorn.service": {"fragment_path": str(unit)}}})
+    assert found["gunicorn.service"] == {"rc": 1, "output": "Unknown key Userr", "timed_out": False}

@@ -286,3 +286,40 @@ def test_the_installed_apps_file_served_from_static_root_passes():
     assert facts["http"]["web"]["static_installed"]["status"] == 200
     result = _results(facts)["nginx.E007"]
     assert result.status is Status.PASSED and "/static/galerie/styl.css" in result.message
+
+
+# --- systemd-analyze verify that did not finish (a crash loop kept the VM busy past its 20 s) ---
+
+def test_a_unit_whose_verify_did_not_finish_is_not_called_invalid():
+    facts = _corpus("reference/unit-typo-user.json.gz")
+    valid = _results(facts)["systemd.E001"]
+    assert (valid.status, valid.reason) == (Status.FAILED, "invalid")  # the recorded complaint about Userr=
+    facts["systemd"]["verify"]["gunicorn.service"] = {"rc": 124, "output": "timed out after 20s", "timed_out": True}
+    valid = _results(facts)["systemd.E001"]
+    assert (valid.status, valid.reason) == (Status.PASSED, "unverified")
+    assert "nedoběhla do 20 s" in valid.message and "ověřit nemohu" in valid.message
+
+
+def test_an_nginx_test_that_did_not_finish_is_unverified_not_invalid():
+    facts = _corpus("reference/nginx-invalid-not-reloaded.json.gz")
+    valid = _results(facts)["nginx.E004"]
+    assert valid.status == Status.FAILED  # nginx -t's recorded refusal
+    assert "doctor.D002" in [d.id for d in diagnose(facts, COURSE)]
+    facts["nginx"]["test"] = {"rc": 124, "output": "timed out after 15s", "timed_out": True}
+    valid = _results(facts)["nginx.E004"]
+    assert (valid.status, valid.reason) == (Status.UNVERIFIED, "timed_out")
+    assert "doctor.D002" not in [d.id for d in diagnose(facts, COURSE)]
+
+
+def test_a_killed_gunicorn_that_systemd_restarted_is_told_from_one_that_never_fell():
+    # Recorded on the VM: gunicorn's master killed (SIGKILL), systemd restarted it (Restart=on-failure).
+    # Only systemd's own journal line (PID 1, "Failed with result 'signal'") shows the fall.
+    facts = _corpus("reference/gunicorn-sigkill.json.gz")
+    assert any(e["pid"] == "1" and "Failed with result" in e["msg"] for e in facts["systemd"]["journal"]["gunicorn.service"])
+    service, _ = _service_verdict(facts)
+    assert (service.status, service.reason) == (Status.PASSED, "recovered")
+    assert "jednou spadla" in service.message
+    facts["systemd"]["journal"]["gunicorn.service"] = [e for e in facts["systemd"]["journal"]["gunicorn.service"]
+                                                       if e["pid"] != "1"]
+    service, _ = _service_verdict(facts)
+    assert (service.status, service.reason) == (Status.PASSED, "")

@@ -49,7 +49,7 @@ SCENARIOS = [
     ("doctor.D013", f"sed -i \"s/^ALLOWED_HOSTS = .*/ALLOWED_HOSTS = ['example.com']/\" {P}/my_project/settings.py && {RESTART}"),
     ("doctor.D014", f"sh -c 'echo spatne-heslo > {P}/db_password.txt' && {RESTART}"),
     ("doctor.D015", "sudo systemctl stop gunicorn && sudo -u postgres psql -qc 'ALTER DATABASE myproject RENAME TO "
-                    f"myproject_stara' && sudo systemctl start gunicorn"),
+                    "myproject_stara' && sudo systemctl start gunicorn"),
     ("doctor.D016", f"sleep 3 && touch {P}/galerie/views.py"),
     ("doctor.D017", f"(cd {P} && exec setsid .venv/bin/python manage.py runserver 127.0.0.1:8001) "
                     ">/dev/null 2>&1 </dev/null & sleep 5"),
