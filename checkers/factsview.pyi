@@ -31,6 +31,8 @@ class Access(View):
 class App(View):
     env_names: list[str]
     error: str | None
+    exec_in_venv: str | None
+    exec_missing: str | None
     exists: bool | None
     group: str | None
     gunicorn: AppGunicorn
@@ -44,6 +46,7 @@ class App(View):
     unit: str | None
     unit_workdir: str | None
     user: str | None
+    user_missing: bool | None
 
 
 class AppGunicorn(View):

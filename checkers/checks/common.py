@@ -27,6 +27,15 @@ def missing_service_variable(facts: dict) -> str | None:
     return None if name in f.app.env_names else name
 
 
+def unread_environment_file(facts: dict) -> str | None:
+    """A required EnvironmentFile= of the app's unit that the probe could not read (so neither
+    could the service: systemd reads it as root)."""
+    units = Facts(facts).systemd.units
+    unit = units.get(Facts(facts).app.unit or "") or {}
+    return next((f["path"] for f in unit.get("environment_files") or []
+                 if not f.get("readable", True) and not f.get("optional")), None)
+
+
 # Why the project's own Python did not give its settings (probe's `not_run`) → the text's variant
 NOT_RUN_VARIANTS = {"timeout": "django_hung", "crashed": "django_crashed", "no-interpreter": "django_no_python",
                     "no-project": "django_no_project"}
@@ -50,7 +59,11 @@ def settings_problem(facts: dict) -> Outcome | None:
         return settings_unknown(facts)
     variable = missing_service_variable(facts)
     if variable:  # the service's environment lacks it (step 9); the project itself may be fine
-        return unknown("service_env", name=variable, unit=fallback(Facts(facts).app.unit, "?"))
+        unit = fallback(Facts(facts).app.unit, "?")
+        absent = unread_environment_file(facts)
+        if absent:  # the file that would give it is not there (or not readable): that is why
+            return unknown("service_env_file", name=variable, unit=unit, path=absent)
+        return unknown("service_env", name=variable, unit=unit)
     error = django.get("settings_error") or django.get("inspect_error")
     if error and DRIVER_ERROR.search(error.get("message") or ""):
         return unknown("db_driver", error=error.get("message"))

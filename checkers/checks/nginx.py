@@ -9,7 +9,7 @@ import re
 from checkers.checks.base import Check, Status, failed, passed, unknown, word
 from checkers.checks.webfacts import (chosen_server, error_log_lines, ignored_twins, is_default_site, is_django,
                                       last_matching, nginx_runs, nginx_test_error, nothing_on_port80, passes_to_app,
-                                      site_host, status_text, student_servers, web)
+                                      port80_holder, site_host, status_text, student_servers, web)
 from checkers.factsview import Facts, fallback, plain
 from checkers.probe import nginx_conf
 
@@ -37,6 +37,12 @@ def running(facts: dict):
         "state": word("not_running"), "result": "?"}
     if Facts(facts).nginx.test.rc not in (0, None):  # starting it would fail: the configuration first
         return failed("invalid", **state)
+    holder = port80_holder(facts)
+    if holder:  # starting it would fail too: the port is taken
+        who = {k: holder[k] for k in ("pid", "command", "user")}
+        if holder["service"]:
+            return failed("port_taken_service", **state, **who, service=holder["service"])
+        return failed("port_taken", **state, **who)
     return failed(**state)
 
 

@@ -7,6 +7,7 @@ three answer the same question the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from checkers.factsview import Facts, plain
@@ -63,6 +64,48 @@ def fell_during_probe(facts: dict, unit: dict) -> dict | None:
     if later.get("n_restarts", 0) > unit.get("n_restarts", 0) or (
             unit.get("active_state") == "active" and later.get("active_state") in ("failed", "activating")):
         return later
+    return None
+
+
+# systemd's words when it could not start the unit's process at all (before any Python ran):
+# a status of 200–243 from the spawn ("status=203/EXEC"), or a refusal before the spawn.
+SPAWN_STATUS = re.compile(r"status=2[0-4]\d/([A-Z_]+)")
+SPAWN_STEP = re.compile(r"Failed at step ([A-Z_]+) spawning")
+REFUSALS = ("Changing to the requested working directory failed", "Failed to load environment files", "Failed at step", "Failed to determine user credentials",
+            "Failed to locate executable", "Failed to run 'start' task")
+
+
+def spawn_failure(facts: dict, unit: dict) -> tuple[str, str | None] | None:
+    """systemd's line about the last attempt when that attempt never became the unit's process
+    (the most telling one of that attempt: the environment file rather than "start task"), and
+    the spawn step that failed (EXEC, USER, …) when systemd named it."""
+    entries = journal(facts, unit)
+    for i in range(len(entries) - 1, -1, -1):
+        message = entries[i].get("msg", "")
+        if "Main process exited" in message and not SPAWN_STATUS.search(message):
+            return None  # the program itself ran and exited: a crash for D011, not a refused start
+        if SPAWN_STATUS.search(message) or any(r in message for r in REFUSALS):
+            attempt = [e.get("msg", "") for e in entries[max(0, i - 5):i + 1]]
+            line = next((m for r in REFUSALS[:-1] for m in attempt if r in m), message).strip()
+            steps = [found[1] for m in attempt for found in [SPAWN_STEP.search(m) or SPAWN_STATUS.search(m)] if found]
+            return line, (steps or [None])[0]
+    return None
+
+
+def missing_from_machine(facts: dict, unit: dict) -> tuple[str, dict] | None:
+    """What the unit names and the machine does not have, as the probe saw it, so systemd cannot
+    start it as written: (kind, seen) for the program of ExecStart ("exec", or "exec_venv" when
+    the project's venv has it), the user of User= ("user"), a required EnvironmentFile= ("env_file")."""
+    app = Facts(facts).app
+    if app.unit == unit["name"] and app.exec_missing:
+        if app.exec_in_venv:
+            return "exec_venv", {"path": app.exec_missing, "suggestion": app.exec_in_venv}
+        return "exec", {"path": app.exec_missing}
+    if app.unit == unit["name"] and app.user_missing:
+        return "user", {"user": unit.get("user") or "?"}
+    absent = [f["path"] for f in unit.get("environment_files") or [] if f.get("error") == "ENOENT" and not f.get("optional")]
+    if absent:
+        return "env_file", {"path": absent[0]}
     return None
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from checkers.checks.base import Check, Level, failed, passed, unknown
 from checkers.checks.common import missing_service_variable, settings_unknown
-from checkers.checks.service import app_unit as _app_unit, exec_options, sockets as _sockets, stability
+from checkers.checks.service import (app_unit as _app_unit, exec_options, missing_from_machine, sockets as _sockets,
+                                     spawn_failure, stability)
 from checkers.checks.webfacts import is_django
 from checkers.factsview import Facts, fallback
 
@@ -25,6 +26,15 @@ def unit_valid(facts: dict):
         return failed("not_loaded", unit=unit["name"], state=unit.get("load_state"))
     if unit.get("need_daemon_reload"):
         return failed("reload", unit=unit["name"])
+    kind, missing = missing_from_machine(facts, unit) or (None, {})
+    if kind == "exec":  # systemd cannot start it as written
+        return failed("exec_missing", unit=unit["name"], **missing)
+    if kind == "exec_venv":
+        return failed("exec_missing_venv", unit=unit["name"], **missing)
+    if kind == "user":
+        return failed("user_missing", unit=unit["name"], **missing)
+    if kind == "env_file":
+        return failed("env_file_missing", unit=unit["name"], **missing)
     verify = Facts(facts).systemd.verify.get(unit["name"], {})
     if verify.get("timed_out"):  # systemd loaded it; the deeper check of its settings did not finish
         return passed("unverified", unit=unit["name"], file=unit.get("fragment_path"), seconds=verify_limit(verify))
@@ -83,6 +93,9 @@ def unit_active(facts: dict):
         if seen.socket:
             return failed("gave_up_socket", unit=unit["name"], state=seen.state, result=result, socket=seen.socket)
         return failed("gave_up", unit=unit["name"], state=seen.state, result=result)
+    spawn = spawn_failure(facts, unit)
+    if spawn:  # systemd never ran the program: starting it again fails the same way
+        return failed("inactive_spawn", unit=unit["name"], state=seen.state, line=spawn[0])
     return failed("inactive", unit=unit["name"], state=seen.state, result=unit.get("result") or "?")
 
 

@@ -52,6 +52,23 @@ def nginx_runs(facts: dict) -> bool:
     return any(p["argv"] and p["argv"][0].startswith("nginx: master") for p in processes(facts))
 
 
+def port80_holder(facts: dict) -> dict | None:
+    """A program other than nginx listening on port 80 (where nginx must listen): pid, command,
+    user and its systemd service when the probe saw them."""
+    by_pid = {p["pid"]: p for p in processes(facts)}
+    for row in Facts(facts).listening.tcp:
+        if row.get("port") != 80:
+            continue
+        for pid in row.get("pids") or []:
+            proc = by_pid.get(pid) or {}
+            argv = proc.get("argv") or []
+            if argv and argv[0].startswith("nginx"):
+                continue
+            return {"pid": pid, "command": " ".join(argv)[:120] or "?", "user": proc.get("user") or "?",
+                    "service": proc.get("unit")}
+    return None
+
+
 def site_ports(facts: dict) -> list[int]:
     """The ports the student's own nginx sites listen on."""
     return sorted({listen["port"] for server in student_servers(facts) for listen in server["listen"]})

@@ -125,7 +125,7 @@ def resolve(params: dict, systemd: dict, private_env: dict, private_argv: dict) 
         module = env.get("DJANGO_SETTINGS_MODULE")
         if not module and gunicorn["app"]:
             module = settings_from_source(project_dir, gunicorn["app"].split(":")[0])
-        return {
+        found = {
             "source": "unit", "unit": name, "project_dir": project_dir, "unit_workdir": workdir,
             "exists": os.path.isdir(project_dir),
             "manage_py": os.path.isfile(os.path.join(project_dir, "manage.py")),
@@ -134,18 +134,37 @@ def resolve(params: dict, systemd: dict, private_env: dict, private_argv: dict) 
             "gunicorn": {k: v for k, v in gunicorn.items() if k != "env"},
             "env_names": sorted(env), "_env": env,
         }
-    interpreter = None
-    for name in VENV_NAMES:
-        candidate = os.path.join(project, name, "bin", "python")
-        if os.path.exists(candidate):
-            interpreter = candidate
-            break
+        # A program or user the unit names that is not on the machine is the unit's mistake
+        # (step 9): the project is still inspected, in its own venv and as its owner.
+        if argv[0].startswith("/") and not os.path.exists(argv[0]):  # a bare name is searched for by systemd
+            found["exec_missing"] = argv[0]
+            found["interpreter"] = project_interpreter(project_dir)
+            instead = os.path.join(os.path.dirname(found["interpreter"] or "/"), os.path.basename(argv[0]))
+            if found["interpreter"] and os.path.isfile(instead):
+                found["exec_in_venv"] = instead  # the same program in the project's own venv
+        if not user_exists(found["user"]):
+            found["user_missing"] = True
+        return found
     return {
         "source": "project", "unit": None, "project_dir": project, "exists": os.path.isdir(project),
         "manage_py": os.path.isfile(os.path.join(project, "manage.py")),
-        "interpreter": interpreter, "user": owner(project), "group": None,
+        "interpreter": project_interpreter(project), "user": owner(project), "group": None,
         "settings_module": settings_from_source(project, None), "gunicorn": None, "env_names": [], "_env": {},
     }
+
+
+def project_interpreter(project_dir: str) -> str | None:
+    """The Python of the project's own venv (.venv, venv, env, .env inside it)."""
+    return next((c for c in (os.path.join(project_dir, name, "bin", "python") for name in VENV_NAMES)
+                 if os.path.exists(c)), None)
+
+
+def user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def venv_project(executable: str) -> str | None:
@@ -188,7 +207,7 @@ def inspection_command(app: dict, timeout: float) -> dict | None:
     if not app.get("interpreter") or not os.path.exists(app["interpreter"]):
         return None
     env = base_env()
-    user = app.get("user")
+    user = owner(app["project_dir"]) if app.get("user_missing") else app.get("user")
     try:
         env["HOME"] = pwd.getpwnam(user).pw_dir if user else env["HOME"]
     except KeyError:

@@ -51,8 +51,9 @@ class Probe:
         params = self.params
         systemd = SystemdFacts()
         # The processes and sockets first, while nothing of the probe's own is running.
-        facts = {"processes": self.collect("processes", system.processes),
-                 "listening": self.collect("listening", system.listening)}
+        listening = self.collect("listening", system.listening)
+        facts = {"processes": self.collect("processes", system.processes, system.web_port_holders(listening)),
+                 "listening": listening}
         # Django's inspection is the probe's longest part: it starts from what the unit files say,
         # before systemd has been asked, and everything else is gathered meanwhile. What our own
         # requests and Django's connection add to (the unit's journal, PostgreSQL's log) is read

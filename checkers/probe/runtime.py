@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import pwd
 import signal
@@ -250,6 +251,15 @@ def read_text(path: str, limit: int = 2_000_000) -> str | None:
             return handle.read(limit).decode("utf-8", "replace")
     except OSError:
         return None
+
+
+def os_error_name(path: str) -> str | None:
+    """Why `path` cannot be opened for reading, as errno's name (ENOENT, EACCES, …); None if it can."""
+    try:
+        with open(path, "rb"):
+            return None
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno or 0, "OSError")
 
 
 def tail_lines(path: str, count: int = 200, max_bytes: int = 256_000) -> list | None:

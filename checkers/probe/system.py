@@ -58,8 +58,18 @@ def _user_name(uid: int) -> str:
         return str(uid)
 
 
-def processes() -> list:
-    """The processes that matter for a Django deployment (app servers, web servers, databases)."""
+# Ports whose holder matters even when it is no known server: it keeps nginx from starting there.
+WEB_PORTS = (80, 443)
+
+
+def web_port_holders(listening_facts: dict) -> set:
+    return {pid for row in (listening_facts or {}).get("tcp", []) if row.get("port") in WEB_PORTS
+            for pid in row.get("pids", [])}
+
+
+def processes(also: frozenset | set = frozenset()) -> list:
+    """The processes that matter for a Django deployment (app servers, web servers, databases),
+    and those with a pid in `also` (whatever holds a web port)."""
     ticks = os.sysconf("SC_CLK_TCK")
     btime = boot_time() or 0
     found = []
@@ -71,7 +81,7 @@ def processes() -> list:
             continue
         argv = [part for part in raw.split("\0") if part]
         joined = " ".join(argv)
-        if not any(word in joined for word in INTERESTING_PROCESSES):
+        if int(entry) not in also and not any(word in joined for word in INTERESTING_PROCESSES):
             continue
         status = read_text("/proc/%s/status" % entry) or ""
         uid = ppid = None
@@ -87,9 +97,22 @@ def processes() -> list:
             started = round(btime + int(fields[19]) / ticks, 1)
         found.append({
             "pid": int(entry), "ppid": ppid, "user": _user_name(uid) if uid is not None else None,
-            "argv": argv[:40], "started": started, "cwd": _cwd(entry),
+            "argv": argv[:40], "started": started, "cwd": _cwd(entry), "unit": _service_of(entry),
         })
     return found
+
+
+def _service_of(pid: str) -> str | None:
+    return service_in_cgroup(read_text("/proc/%s/cgroup" % pid) or "")
+
+
+def service_in_cgroup(text: str) -> str | None:
+    """The systemd service a process runs in, from its /proc/PID/cgroup, if any."""
+    for line in text.splitlines():
+        name = line.rsplit("/", 1)[-1]
+        if name.endswith(".service"):
+            return name
+    return None
 
 
 def _cwd(pid: str) -> str | None:

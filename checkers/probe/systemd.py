@@ -7,7 +7,7 @@ import os
 import shlex
 
 from checkers.probe.journal import journal
-from checkers.probe.runtime import read_text, run, which
+from checkers.probe.runtime import os_error_name, read_text, run, which
 
 UNIT_DIRS = ("/etc/systemd/system",)
 APP_SERVER_WORDS = ("gunicorn", "uwsgi", "uvicorn", "daphne", "manage.py")
@@ -313,7 +313,10 @@ class SystemdFacts:
             if not path:
                 continue
             text = read_text(path)
-            env_files.append({"path": path, "readable": text is not None})
+            entry = {"path": path, "readable": text is not None, "optional": "ignore_errors=yes" in item}
+            if text is None:  # not there, or not for us: the two mean different things
+                entry["error"] = os_error_name(path)
+            env_files.append(entry)
             if text is not None:
                 env.update(parse_env_file(text))
         self.private_env[name] = env

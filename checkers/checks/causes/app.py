@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import classified, gunicorn_masters, home_status, last_attempt_error
-from checkers.checks.service import app_unit, exec_options, fell_during_probe, journal, sockets, stability
+from checkers.checks.service import (app_unit, exec_options, fell_during_probe, journal, missing_from_machine,
+                                     sockets, spawn_failure, stability)
 from checkers.checks.webfacts import describe_endpoint, gunicorn_processes, upstream
 from checkers.factsview import Facts
 
@@ -89,6 +90,27 @@ def service_not_enabled(facts: dict):
     return failed(unit=unit["name"], state=unit.get("unit_file_state") or "?")
 
 
+def systemd_cannot_start(facts: dict):
+    """systemd does not even start the service's program: what the unit names is not on the
+    machine (program, user, environment file) or another step of the spawn fails."""
+    unit = app_unit(facts)
+    if not unit or stability(facts, unit).up:
+        return passed()
+    line, step = spawn_failure(facts, unit) or (None, None)
+    seen = {"unit": unit["name"], "state": f"{unit.get('active_state')}/{unit.get('sub_state')}"}
+    missing = missing_from_machine(facts, unit)
+    if missing:
+        kind, what = missing
+        unit_line = {"exec": "ExecStart={path}", "exec_venv": "ExecStart={path}", "user": "User={user}",
+                     "env_file": "EnvironmentFile={path}"}[kind].format(**what)
+        return failed(kind, line=line or unit_line, **what, **seen)
+    if not line or step == "CHDIR":  # the working directory has its own causes (D010, D032)
+        return passed()
+    if step:
+        return failed("other", step=step, line=line, **seen)
+    return failed("refused", line=line, **seen)
+
+
 def stale_code(facts: dict):
     newest = Facts(facts).app.newest_source
     masters = gunicorn_masters(facts)
@@ -141,6 +163,7 @@ def workers_advice(facts: dict):
 CHECKS = (
     cause("doctor.D010", classified("doctor.D010", _working_directory), _BEHIND_502),
     cause("doctor.D032", classified("doctor.D032", _working_directory), _BEHIND_502),
+    cause("doctor.D038", systemd_cannot_start, ["doctor.D011", *_BEHIND_502]),
     cause("doctor.D034", foreign_gunicorn, ["doctor.D011", *_BEHIND_502]),
     cause("doctor.D011", gunicorn_crashes, _BEHIND_502),
     cause("doctor.D030", media_root_missing),

@@ -12,8 +12,8 @@ from checkers.checks.causes.helpers import (PERMISSION_ERROR, classified, gunico
 from checkers.checks.nginx import loaded_change
 from checkers.checks.service import app_unit, stability
 from checkers.checks.webfacts import (chosen_server, describe_endpoint, error_log_lines, https_redirect, ignored_twins,
-                                      is_default_site, is_django, nginx_runs, nginx_test_error, passes_to_app,
-                                      site_host, site_ports, student_servers, upstream, web)
+                                      is_default_site, is_django, last_matching, nginx_runs, nginx_test_error, passes_to_app,
+                                      port80_holder, site_host, site_ports, student_servers, upstream, web)
 from checkers.factsview import Facts, fallback
 from checkers.probe import nginx_conf
 
@@ -25,6 +25,20 @@ def nginx_missing(facts: dict):
     if unit and unit.get("active_state") != "active":
         return failed(state=f"{unit.get('active_state')} ({unit.get('result')})")
     return passed()
+
+
+def port80_taken(facts: dict):
+    """nginx is not running and another program holds port 80: nginx cannot start while it does."""
+    if not Facts(facts).nginx.installed or nginx_runs(facts):
+        return passed()
+    holder = port80_holder(facts)
+    if not holder:
+        return passed()
+    bind = last_matching(error_log_lines(facts), "bind()", ":80 failed", "Address already in use")
+    seen = {k: holder[k] for k in ("pid", "command", "user")}
+    if holder["service"]:
+        return failed("service_log" if bind else "service", **seen, service=holder["service"], line=bind or "")
+    return failed("process_log" if bind else "process", **seen, line=bind or "")
 
 
 def site_not_on_port80(facts: dict):
@@ -217,8 +231,15 @@ def host_without_port(facts: dict):
 # what the files say is not what runs: symptoms read from the files would mislead
 _NOT_RELOADED_HIDES = ("doctor.D003", "doctor.D006", "doctor.D007", "doctor.D019", "doctor.D021")
 
+# What another program on port 80 answers is not the site's: no cause read from those answers holds.
+_ANSWERED_BY_ANOTHER = ("doctor.D001", "doctor.D033", "doctor.D027", "doctor.D037", "doctor.D019", "doctor.D021",
+                        "doctor.D035", "doctor.D004", "doctor.D005", "doctor.D006", "doctor.D003", "doctor.D009",
+                        "doctor.D008", "doctor.D007", "doctor.D031", "doctor.D012", "doctor.D013", "doctor.D017",
+                        "doctor.D026", "doctor.D036")
+
 CHECKS = (
     cause("doctor.D002", nginx_config_invalid, ["doctor.D001"]),
+    cause("doctor.D039", port80_taken, _ANSWERED_BY_ANOTHER),
     cause("doctor.D001", nginx_missing, ["doctor.D019", "doctor.D021"]),
     cause("doctor.D033", site_not_on_port80, ["doctor.D019", "doctor.D021"]),
     cause("doctor.D027", nginx_not_reloaded, _NOT_RELOADED_HIDES),

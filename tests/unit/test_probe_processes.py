@@ -1,0 +1,37 @@
+"""The probe's process list: the known servers, and whatever holds a web port (it keeps nginx
+from starting), with the systemd service it runs in. Real processes of this machine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from checkers.probe import system
+
+
+def test_a_process_holding_a_web_port_is_listed_though_it_is_no_known_server():
+    child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        assert child.pid not in {p["pid"] for p in system.processes()}
+        listed = {p["pid"]: p for p in system.processes(also={child.pid})}
+        assert listed[child.pid]["argv"] == ["sleep", "30"]
+        assert "unit" in listed[child.pid]
+    finally:
+        os.killpg(child.pid, 9)
+        child.wait()
+
+
+def test_only_web_ports_count():
+    listening = {"tcp": [{"addr": "0.0.0.0", "port": 80, "pids": [11]}, {"addr": "::", "port": 443, "pids": [12]},
+                         {"addr": "127.0.0.1", "port": 8000, "pids": [13]}], "unix": []}
+    assert system.web_port_holders(listening) == {11, 12}
+    assert system.web_port_holders(None) == set()
+
+
+def test_the_service_of_a_process_comes_from_its_cgroup():
+    # /proc/PID/cgroup as on the course VM (cgroup v2): a service, a login session's process, cgroup v1
+    assert system.service_in_cgroup("0::/system.slice/other-web.service\n") == "other-web.service"
+    assert system.service_in_cgroup("0::/user.slice/user-1000.slice/session-3.scope\n") is None
+    assert system.service_in_cgroup("12:pids:/system.slice/nginx.service\n1:name=systemd:/system.slice/nginx.service\n") \
+        == "nginx.service"
+    assert system.service_in_cgroup("") is None
