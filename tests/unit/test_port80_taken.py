@@ -4,27 +4,20 @@ program and how to stop it; nothing read from that program's answers is blamed o
 
 from __future__ import annotations
 
-import gzip
-import json
-from pathlib import Path
 
 import pytest
 
 from checkers.checks.base import Status
 from checkers.doctor import diagnose
-from checkers.engine import Evaluator
+from tests.helpers.recorded import all_results, corpus_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE
 
-ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
 
 
-def _corpus(name: str) -> dict:
-    with gzip.open(Path(__file__).parents[1] / "fixtures" / "corpus" / name, "rt", encoding="utf-8") as stream:
-        return json.load(stream)
 
 
 def _nginx_running(facts: dict):
-    return {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}["nginx.E002"]
+    return all_results(COURSE, facts)["nginx.E002"]
 
 
 def _causes(facts: dict) -> list:
@@ -37,7 +30,7 @@ def _holder(facts: dict) -> int:
 
 @pytest.mark.parametrize("variant", ["reference", "conf-d"])
 def test_the_program_on_port_80_is_named_with_its_service(variant):
-    facts = _corpus(f"{variant}/port80-taken.json.gz")
+    facts = corpus_facts(f"{variant}/port80-taken.json.gz")
     running = _nginx_running(facts)
     assert (running.status, running.reason) == (Status.FAILED, "port_taken_service")
     assert "http.server 80" in running.message and "other-web.service" in running.hint
@@ -47,7 +40,7 @@ def test_the_program_on_port_80_is_named_with_its_service(variant):
 
 
 def test_a_program_outside_any_service_is_ended_by_its_pid():
-    facts = _corpus("reference/port80-taken.json.gz")
+    facts = corpus_facts("reference/port80-taken.json.gz")
     pid = _holder(facts)
     for proc in facts["processes"]:
         if proc["pid"] == pid:
@@ -61,7 +54,7 @@ def test_a_program_outside_any_service_is_ended_by_its_pid():
 
 
 def test_nginx_stopped_with_port_80_free_is_only_stopped():
-    facts = _corpus("reference/port80-taken.json.gz")
+    facts = corpus_facts("reference/port80-taken.json.gz")
     facts["listening"]["tcp"] = [row for row in facts["listening"]["tcp"] if row["port"] != 80]
     running = _nginx_running(facts)
     assert (running.status, running.reason) == (Status.FAILED, "")
@@ -69,6 +62,6 @@ def test_nginx_stopped_with_port_80_free_is_only_stopped():
 
 
 def test_nginx_on_port_80_is_not_another_program():
-    facts = _corpus("reference/ok.json.gz")
+    facts = corpus_facts("reference/ok.json.gz")
     assert _nginx_running(facts).status == Status.PASSED
     assert "doctor.D039" not in [c.id for c in diagnose(facts, COURSE)]

@@ -11,7 +11,7 @@ import pytest
 from checkers.checks.base import Status
 from checkers.doctor import diagnose
 from checkers.engine import Evaluator
-from tests.helpers.recorded import recorded_facts
+from tests.helpers.recorded import corpus_facts, recorded_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE, recorded, status_of
 from tests.unit.test_truthful_verdicts import _failures
 
@@ -90,20 +90,12 @@ def test_nothing_on_port_80_with_nginx_stopped_says_start_it(facts):
 
 # --- a socket gunicorn listens on, which nginx does not find --------------------------------------
 
-def _corpus(name: str) -> dict:
-    import gzip
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).parents[1] / "fixtures" / "corpus" / name
-    with gzip.open(path, "rt", encoding="utf-8") as stream:
-        return json.load(stream)
 
 
 @pytest.mark.parametrize("facts_of, reason, words", [
     (lambda: recorded_facts("vm-socket-file-removed"),
      "socket_file_gone", "Nejspíš ho někdo smazal"),  # recorded on the VM: rm /tmp/gunicorn.sock
-    (lambda: _corpus("reference/privatetmp-socket.json.gz"), "socket_not_visible", "PrivateTmp"),
+    (lambda: corpus_facts("reference/privatetmp-socket.json.gz"), "socket_not_visible", "PrivateTmp"),
 ])
 def test_a_socket_gunicorn_holds_but_nginx_cannot_find_is_not_a_stopped_gunicorn(facts_of, reason, words):
     facts = facts_of()

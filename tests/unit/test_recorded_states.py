@@ -5,19 +5,14 @@ not loaded, and correct deployments from other tutorials that must pass."""
 from __future__ import annotations
 
 import copy
-import gzip
-import json
-from pathlib import Path
 
 import pytest
 
 from checkers.checks.base import Status
 from checkers.doctor import diagnose
-from checkers.engine import Evaluator
-from tests.helpers.recorded import recorded_facts
+from tests.helpers.recorded import all_results, corpus_facts, recorded_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE, recorded
 
-ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
 
 
 @pytest.fixture
@@ -25,9 +20,6 @@ def facts():
     return copy.deepcopy(recorded("solved"))
 
 
-def _corpus(name: str) -> dict:
-    with gzip.open(Path(__file__).parents[1] / "fixtures" / "corpus" / name, "rt", encoding="utf-8") as stream:
-        return json.load(stream)
 
 
 # --- systemd gave up: started too often, refused, and with socket activation the socket closed ---
@@ -37,17 +29,14 @@ def _corpus(name: str) -> dict:
 # (vm-restarted-until-refused-socket); and a socket-activated service that could not enter its
 # directory (corpus socket-activation:project-dir-0700). Starting the service alone opens no socket.
 
-def _results(facts: dict) -> dict:
-    """check id -> result, every check of the course evaluated on `facts`."""
-    return {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
 
 
 def _service_verdict(facts: dict):
-    results = _results(facts)
+    results = all_results(COURSE, facts)
     return results["systemd.E003"], results
 
 
-@pytest.mark.parametrize("facts", [pytest.param(lambda: _corpus("socket-activation/project-dir-0700.json.gz"), id="workdir"),
+@pytest.mark.parametrize("facts", [pytest.param(lambda: corpus_facts("socket-activation/project-dir-0700.json.gz"), id="workdir"),
                                    pytest.param(lambda: recorded_facts("vm-restarted-until-refused-socket"),
                                                 id="restarted")])
 def test_a_socket_closed_by_systemd_after_too_many_starts_is_named_with_how_to_open_it(facts):
@@ -80,7 +69,7 @@ def test_doctor_says_nobody_serves_because_systemd_stopped_starting_it(name, rea
 
 
 def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up():
-    facts = _corpus("socket-activation/import-error-crash-loop.json.gz")  # recorded: the socket stayed active
+    facts = corpus_facts("socket-activation/import-error-crash-loop.json.gz")  # recorded: the socket stayed active
     assert facts["systemd"]["units"]["gunicorn.socket"]["active_state"] == "active"
     service, _ = _service_verdict(facts)
     assert service.status is Status.FAILED and not service.reason.startswith("gave_up")
@@ -96,7 +85,7 @@ def test_a_crash_loop_behind_a_socket_that_still_accepts_is_not_called_given_up(
 # starts. The end of the probe then sees the unit fallen: its journal read again holds the crash.
 
 def _first_start_after_restart(with_later_journal: bool) -> dict:
-    facts = _corpus("reference/db-driver-missing.json.gz")
+    facts = corpus_facts("reference/db-driver-missing.json.gz")
     unit = facts["systemd"]["units"]["gunicorn.service"]
     crashed = facts["systemd"]["journal"]["gunicorn.service"]
     assert any("Error loading psycopg" in e["msg"] for e in crashed)
@@ -114,7 +103,7 @@ def test_a_service_caught_up_on_its_first_start_is_named_by_the_crash_read_at_th
     found = diagnose(facts)
     assert found[0].id == "doctor.D011" and "psycopg" in found[0].evidence
     assert "doctor.D003" not in [f.id for f in found]  # not "gunicorn runs, the socket is missing"
-    assert _results(facts)["systemd.E003"].status is Status.FAILED
+    assert all_results(COURSE, facts)["systemd.E003"].status is Status.FAILED
 
 
 def test_a_service_that_fell_during_the_probe_without_a_logged_reason_says_it_does_not_know_why():
@@ -137,7 +126,7 @@ def test_a_restart_or_stop_by_hand_during_the_probe_is_not_a_fall():
 
 
 def test_a_gunicorn_that_stays_up_while_nginx_finds_no_socket_file_is_the_missing_socket():
-    facts = _corpus("reference/privatetmp-socket.json.gz")  # recorded: PrivateTmp=true, the socket in /tmp
+    facts = corpus_facts("reference/privatetmp-socket.json.gz")  # recorded: PrivateTmp=true, the socket in /tmp
     assert diagnose(facts)[0].id == "doctor.D003"
 
 
@@ -152,8 +141,8 @@ def test_a_gunicorn_that_stays_up_while_nginx_finds_no_socket_file_is_the_missin
 ])
 def test_a_correct_deployment_from_another_tutorial_passes_every_check_and_doctor_finds_nothing(name):
     facts = recorded_facts(name)
-    results = Evaluator(facts, COURSE).results(ALL_CHECKS)
-    assert [(r.id, r.message) for r in results if r.status is not Status.PASSED and r.kind.name == "CHECK"
+    results = all_results(COURSE, facts)
+    assert [(r.id, r.message) for r in results.values() if r.status is not Status.PASSED and r.kind.name == "CHECK"
             and not r.id.split(".")[1].startswith("W")] == []
     assert [r.id for r in diagnose(facts) if r.id.startswith("doctor.D")] == []
 
@@ -163,7 +152,7 @@ def test_a_correct_deployment_from_another_tutorial_passes_every_check_and_docto
 
 def test_a_dangling_site_link_names_the_missing_file_and_starting_before_fixing_is_not_advised():
     facts = recorded_facts("vm-site-link-dangling")
-    results = _results(facts)
+    results = all_results(COURSE, facts)
     link = results["nginx.E005"]
     assert (link.status, link.reason) == (Status.FAILED, "broken_link")
     assert "my_project → /etc/nginx/sites-available/my_project" in link.message and "my_project.old" in link.hint
@@ -179,7 +168,7 @@ def test_a_dangling_site_link_names_the_missing_file_and_starting_before_fixing_
 
 def test_an_invalid_configuration_of_a_running_nginx_still_advises_a_reload(facts):
     facts["nginx"]["test"].update(rc=1, output='nginx: [emerg] unexpected "}" in /etc/nginx/sites-enabled/my_project:20')
-    results = _results(facts)
+    results = all_results(COURSE, facts)
     assert results["nginx.E004"].reason == "" and "reload" in results["nginx.E004"].hint
     assert results["nginx.E002"].status is Status.PASSED
     first = diagnose(facts)[0]
@@ -191,7 +180,7 @@ def test_an_invalid_configuration_of_a_running_nginx_still_advises_a_reload(fact
 
 def test_a_django_500_without_a_known_cause_is_named_as_an_exception_in_the_app():
     facts = recorded_facts("vm-template-missing-500")
-    results = _results(facts)
+    results = all_results(COURSE, facts)
     assert results["web.E002"].status is Status.FAILED and "500" in results["web.E002"].message
     found = [r for r in diagnose(facts) if r.id.startswith("doctor.D")]
     assert [r.id for r in found] == ["doctor.D036"]
@@ -236,7 +225,7 @@ def test_the_allowed_hosts_rule_is_djangos(host, patterns, allowed):
 
 def test_a_site_copy_loaded_first_is_named_in_step_7_and_by_doctor_not_as_a_missing_proxy_pass():
     facts = recorded_facts("vm-old-site-copy-shadows")
-    results = _results(facts)
+    results = all_results(COURSE, facts)
     answers = results["nginx.E006"]
     assert (answers.status, answers.reason) == (Status.FAILED, "twin")
     assert "000-stary" in answers.message and "sudo rm /etc/nginx/sites-enabled/000-stary" in answers.hint
@@ -251,7 +240,7 @@ def test_two_identical_site_copies_break_nothing_and_are_not_named(facts):
     facts["nginx"]["config"]["servers"].insert(0, twin)
     facts["nginx"]["test"]["output"] = ('nginx: [warn] conflicting server name "127.0.0.1" on 0.0.0.0:80, ignored\n'
                                         + (facts["nginx"]["test"].get("output") or ""))
-    results = _results(facts)
+    results = all_results(COURSE, facts)
     assert results["nginx.E006"].status is Status.PASSED
     assert diagnose(facts) == []
 
@@ -272,8 +261,8 @@ def test_an_error_log_line_of_a_worker_gone_since_the_last_reload_is_not_quoted(
 
 @pytest.mark.parametrize("name", ["reference/static-alias-to-source.json.gz", "other-dir/static-alias-to-source.json.gz"])
 def test_a_static_directory_without_the_installed_apps_files_fails_step_7(name):
-    facts = _corpus(name)
-    served = _results(facts)["nginx.E007"]
+    facts = corpus_facts(name)
+    served = all_results(COURSE, facts)["nginx.E007"]
     assert (served.status, served.reason) == (Status.FAILED, "installed_not_found")
     assert "/galerie/static/admin/css/" in served.message and "STATIC_ROOT" in served.message
     assert "/static/galerie/styl.css se načte" in served.message and "/my_project/static/;" in served.hint
@@ -282,31 +271,31 @@ def test_a_static_directory_without_the_installed_apps_files_fails_step_7(name):
 
 
 def test_the_installed_apps_file_served_from_static_root_passes():
-    facts = _corpus("reference/settings-fixed-not-restarted.json.gz")  # recorded with the second sample
+    facts = corpus_facts("reference/settings-fixed-not-restarted.json.gz")  # recorded with the second sample
     assert facts["http"]["web"]["static_installed"]["status"] == 200
-    result = _results(facts)["nginx.E007"]
+    result = all_results(COURSE, facts)["nginx.E007"]
     assert result.status is Status.PASSED and "/static/galerie/styl.css" in result.message
 
 
 # --- systemd-analyze verify that did not finish (a crash loop kept the VM busy past its 20 s) ---
 
 def test_a_unit_whose_verify_did_not_finish_is_not_called_invalid():
-    facts = _corpus("reference/unit-typo-user.json.gz")
-    valid = _results(facts)["systemd.E001"]
+    facts = corpus_facts("reference/unit-typo-user.json.gz")
+    valid = all_results(COURSE, facts)["systemd.E001"]
     assert (valid.status, valid.reason) == (Status.FAILED, "invalid")  # the recorded complaint about Userr=
     facts["systemd"]["verify"]["gunicorn.service"] = {"rc": 124, "output": "timed out after 20s", "timed_out": True}
-    valid = _results(facts)["systemd.E001"]
+    valid = all_results(COURSE, facts)["systemd.E001"]
     assert (valid.status, valid.reason) == (Status.PASSED, "unverified")
     assert "nedoběhla do 20 s" in valid.message and "ověřit nemohu" in valid.message
 
 
 def test_an_nginx_test_that_did_not_finish_is_unverified_not_invalid():
-    facts = _corpus("reference/nginx-invalid-not-reloaded.json.gz")
-    valid = _results(facts)["nginx.E004"]
+    facts = corpus_facts("reference/nginx-invalid-not-reloaded.json.gz")
+    valid = all_results(COURSE, facts)["nginx.E004"]
     assert valid.status == Status.FAILED  # nginx -t's recorded refusal
     assert "doctor.D002" in [d.id for d in diagnose(facts, COURSE)]
     facts["nginx"]["test"] = {"rc": 124, "output": "timed out after 15s", "timed_out": True}
-    valid = _results(facts)["nginx.E004"]
+    valid = all_results(COURSE, facts)["nginx.E004"]
     assert (valid.status, valid.reason) == (Status.UNVERIFIED, "timed_out")
     assert "doctor.D002" not in [d.id for d in diagnose(facts, COURSE)]
 
@@ -314,7 +303,7 @@ def test_an_nginx_test_that_did_not_finish_is_unverified_not_invalid():
 def test_a_killed_gunicorn_that_systemd_restarted_is_told_from_one_that_never_fell():
     # Recorded on the VM: gunicorn's master killed (SIGKILL), systemd restarted it (Restart=on-failure).
     # Only systemd's own journal line (PID 1, "Failed with result 'signal'") shows the fall.
-    facts = _corpus("reference/gunicorn-sigkill.json.gz")
+    facts = corpus_facts("reference/gunicorn-sigkill.json.gz")
     assert any(e["pid"] == "1" and "Failed with result" in e["msg"] for e in facts["systemd"]["journal"]["gunicorn.service"])
     service, _ = _service_verdict(facts)
     assert (service.status, service.reason) == (Status.PASSED, "recovered")

@@ -6,27 +6,18 @@ the project's own steps are judged on their own, doctor names the cause (D038) b
 from __future__ import annotations
 
 import copy
-import gzip
-import json
-from pathlib import Path
 
 import pytest
 
 from checkers.checks.base import Status
 from checkers.doctor import diagnose
-from checkers.engine import Evaluator
+from tests.helpers.recorded import all_results, corpus_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE
 
-ALL_CHECKS = [c for step in COURSE.required_steps for c in step.checks]
 
 
-def _corpus(name: str) -> dict:
-    with gzip.open(Path(__file__).parents[1] / "fixtures" / "corpus" / name, "rt", encoding="utf-8") as stream:
-        return json.load(stream)
 
 
-def _results(facts: dict) -> dict:
-    return {r.id: r for r in Evaluator(facts, COURSE).results(ALL_CHECKS)}
 
 
 def _first_cause(facts: dict):
@@ -41,8 +32,8 @@ def _first_cause(facts: dict):
     ("env-file/envfile-missing.json.gz", "env_file_missing", ["/etc/my_project/.env", "není"]),
 ])
 def test_what_the_unit_names_and_the_machine_lacks_is_named_in_step_9(name, reason, words):
-    facts = _corpus(name)
-    results = _results(facts)
+    facts = corpus_facts(name)
+    results = all_results(COURSE, facts)
     valid = results["systemd.E001"]
     assert (valid.status, valid.reason) == (Status.FAILED, reason)
     assert all(w in valid.message for w in words), valid.message
@@ -54,16 +45,16 @@ def test_what_the_unit_names_and_the_machine_lacks_is_named_in_step_9(name, reas
 
 
 def test_the_same_unit_on_the_solved_vm_is_valid_and_doctor_names_nothing_of_the_kind():
-    facts = _corpus("reference/ok.json.gz")
-    assert _results(facts)["systemd.E001"].status == Status.PASSED
+    facts = corpus_facts("reference/ok.json.gz")
+    assert all_results(COURSE, facts)["systemd.E001"].status == Status.PASSED
     assert "doctor.D038" not in [d.id for d in diagnose(facts, COURSE)]
 
 
 def test_an_optional_environment_file_that_is_missing_is_no_mistake():
-    facts = _corpus("env-file/envfile-missing.json.gz")
+    facts = corpus_facts("env-file/envfile-missing.json.gz")
     for entry in facts["systemd"]["units"]["gunicorn.service"]["environment_files"]:
         entry["optional"] = True  # EnvironmentFile=-/etc/my_project/.env
-    assert _results(facts)["systemd.E001"].reason != "env_file_missing"
+    assert all_results(COURSE, facts)["systemd.E001"].reason != "env_file_missing"
 
 
 @pytest.mark.parametrize("name, reason, step", [
@@ -73,7 +64,7 @@ def test_an_optional_environment_file_that_is_missing_is_no_mistake():
 ])
 def test_doctor_reads_systemds_own_line_when_the_probe_could_not_tell(name, reason, step):
     # An older probe (or a cause the probe does not look for): only the journal says it.
-    facts = _corpus(name)
+    facts = corpus_facts(name)
     facts["app"].pop("exec_missing", None)
     facts["app"].pop("exec_in_venv", None)
     facts["app"].pop("user_missing", None)
@@ -87,19 +78,19 @@ def test_doctor_reads_systemds_own_line_when_the_probe_could_not_tell(name, reas
 
 def test_a_crash_of_the_program_itself_is_not_a_refused_start():
     # gunicorn ran and exited with an import error: D011 names it, D038 does not
-    facts = _corpus("reference/import-error-crash-loop.json.gz")
+    facts = corpus_facts("reference/import-error-crash-loop.json.gz")
     assert "doctor.D038" not in [d.id for d in diagnose(facts, COURSE)]
-    facts = copy.deepcopy(_corpus("reference/workdir-wrong.json.gz"))  # 200/CHDIR has its own cause
+    facts = copy.deepcopy(corpus_facts("reference/workdir-wrong.json.gz"))  # 200/CHDIR has its own cause
     ids = [d.id for d in diagnose(facts, COURSE)]
     assert "doctor.D032" in ids and "doctor.D038" not in ids
 
 
 def test_a_variable_missing_because_its_environment_file_is_not_there_says_so():
-    settings = _results(_corpus("env-file/envfile-missing.json.gz"))["project.E003"]
+    settings = all_results(COURSE, corpus_facts("env-file/envfile-missing.json.gz"))["project.E003"]
     assert (settings.status, settings.reason) == (Status.UNVERIFIED, "service_env_file")
     assert "/etc/my_project/.env" in settings.message and "DJANGO_SECRET_KEY" in settings.message
     # the EnvironmentFile= line removed altogether: nothing to name but the variable
-    settings = _results(_corpus("env-file/secret-missing-for-service.json.gz"))["project.E003"]
+    settings = all_results(COURSE, corpus_facts("env-file/secret-missing-for-service.json.gz"))["project.E003"]
     assert (settings.status, settings.reason) == (Status.UNVERIFIED, "service_env")
 
 
@@ -108,10 +99,10 @@ def test_a_variable_missing_because_its_environment_file_is_not_there_says_so():
     ("reference/project-dir-0700.json.gz", "Permission denied"),
 ])
 def test_a_service_systemd_never_started_is_not_told_to_be_started_again(name, words):
-    service = _results(_corpus(name))["systemd.E003"]
+    service = all_results(COURSE, corpus_facts(name))["systemd.E003"]
     assert (service.status, service.reason) == (Status.FAILED, "inactive_spawn")
     assert words in service.message and "nepomůže" in service.hint
     # one stopped by hand: starting it is the advice
-    service = _results(_corpus("reference/service-stopped.json.gz"))["systemd.E003"]
+    service = all_results(COURSE, corpus_facts("reference/service-stopped.json.gz"))["systemd.E003"]
     assert (service.status, service.reason) == (Status.FAILED, "inactive")
     assert "systemctl start" in service.hint
