@@ -8,10 +8,17 @@ from checkers.factsview import Facts, fallback
 
 
 def debug_off(facts: dict):
+    """DEBUG off as Django reads it (`if settings.DEBUG`): False, or another false value (0, "");
+    a string from the environment such as "False" is true for Django."""
     file = fallback(Facts(facts).django.settings_file, "settings.py")
-    if setting(facts, "DEBUG") is False:
+    debug = setting(facts, "DEBUG")
+    if debug is False:
         return passed(file=file)
-    return failed(debug=setting(facts, "DEBUG"), file=file)
+    if not debug and debug is not None:
+        return passed("falsy", debug=repr(debug), file=file)
+    if isinstance(debug, str):
+        return failed("string", debug=repr(debug), file=file)
+    return failed(debug=debug, file=file)
 
 
 def allowed_hosts(facts: dict):

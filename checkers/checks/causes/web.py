@@ -231,11 +231,10 @@ def host_without_port(facts: dict):
 # what the files say is not what runs: symptoms read from the files would mislead
 _NOT_RELOADED_HIDES = ("doctor.D003", "doctor.D006", "doctor.D007", "doctor.D019", "doctor.D021")
 
-# What another program on port 80 answers is not the site's: no cause read from those answers holds.
-_ANSWERED_BY_ANOTHER = ("doctor.D001", "doctor.D033", "doctor.D027", "doctor.D037", "doctor.D019", "doctor.D021",
-                        "doctor.D035", "doctor.D004", "doctor.D005", "doctor.D006", "doctor.D003", "doctor.D009",
-                        "doctor.D008", "doctor.D007", "doctor.D031", "doctor.D012", "doctor.D013", "doctor.D017",
-                        "doctor.D026", "doctor.D036")
+# What another program on port 80 answers is not the site's: no cause read from those answers holds
+# (causes read from files and settings still do).
+_ANSWERED_BY_ANOTHER = ("doctor.D001", "doctor.D004", "doctor.D005", "doctor.D006", "doctor.D003", "doctor.D009",
+                        "doctor.D008", "doctor.D007", "doctor.D013", "doctor.D035", "doctor.D036")
 
 CHECKS = (
     cause("doctor.D002", nginx_config_invalid, ["doctor.D001"]),
