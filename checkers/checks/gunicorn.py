@@ -46,6 +46,22 @@ def service_down(facts: dict):
     return unknown("service_down", unit=unit["name"], state=seen.state)
 
 
+# A main process younger than this whose app does not answer in time may still be booting its
+# workers (the checker run right after `systemctl restart`): not yet a verdict.
+STARTING_SECONDS = 30
+
+
+def still_starting(facts: dict, response: dict):
+    """The request timed out and the service's main process had started only seconds before."""
+    unit = app_unit(facts)
+    if not unit or response.get("error") != "timeout" or not stability(facts, unit).up:
+        return None
+    ago = unit.get("main_started_ago")
+    if ago is None or ago > STARTING_SECONDS:
+        return None
+    return unknown("service_starting", unit=unit["name"], ago=ago)
+
+
 def serves_app(facts: dict):
     endpoint = app_endpoint(facts)
     if endpoint is None:
@@ -53,7 +69,7 @@ def serves_app(facts: dict):
     where = describe_endpoint(endpoint)
     response = Facts(facts).http.upstream.home
     if response.get("status") is None:
-        down = service_down(facts)
+        down = service_down(facts) or still_starting(facts, response)
         if down:
             return down
         reason = CONNECT_REASONS.get(_errno(response), "connect")
@@ -84,7 +100,7 @@ def proxy_reaches_app(facts: dict):
     if not home:
         return nothing_on_port80(facts)
     if home.get("status") is None:
-        return failed("no_answer", status=status_text(home))
+        return still_starting(facts, home) or failed("no_answer", status=status_text(home))
     if is_django(home):
         return passed(status=status_text(home))
     if upstream(facts) is None:
