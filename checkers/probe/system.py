@@ -8,6 +8,7 @@ import socket
 import struct
 
 from checkers.probe.runtime import read_text, run, which
+from checkers.probe.systemd import redact_argv
 
 WATCHED_PACKAGES = ("nginx", "nginx-core", "nginx-light", "nginx-full", "postgresql", "postgresql-15",
                     "postgresql-client", "caddy", "python3", "python3-venv", "git", "sudo")
@@ -97,7 +98,7 @@ def processes(also: frozenset | set = frozenset()) -> list:
             started = round(btime + int(fields[19]) / ticks, 1)
         found.append({
             "pid": int(entry), "ppid": ppid, "user": _user_name(uid) if uid is not None else None,
-            "argv": argv[:40], "started": started, "cwd": _cwd(entry), "unit": _service_of(entry),
+            "argv": redact_argv(argv[:40]), "started": started, "cwd": _cwd(entry), "unit": _service_of(entry),
         })
     return found
 

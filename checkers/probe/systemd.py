@@ -359,8 +359,15 @@ class SystemdFacts:
 
 
 def redact_argv(argv: list) -> list:
+    """argv with secret-looking values hidden: NAME=VALUE and --NAME=VALUE, and the argument after
+    a flag such as --password."""
     out = []
+    hide_next = False
     for arg in argv:
         key, sep, _ = arg.partition("=")
-        out.append(key + "=«skryto»" if sep and is_secret_name(key) else arg)
+        if hide_next:
+            out.append("«skryto»")
+        else:
+            out.append(key + "=«skryto»" if sep and is_secret_name(key.lstrip("-")) else arg)
+        hide_next = arg.startswith("-") and not sep and is_secret_name(arg.lstrip("-").replace("-", "_"))
     return out

@@ -35,3 +35,18 @@ def test_the_service_of_a_process_comes_from_its_cgroup():
     assert system.service_in_cgroup("12:pids:/system.slice/nginx.service\n1:name=systemd:/system.slice/nginx.service\n") \
         == "nginx.service"
     assert system.service_in_cgroup("") is None
+
+
+def test_secret_looking_arguments_are_hidden_in_any_process_listed():
+    from checkers.probe.systemd import redact_argv
+
+    argv = ["python3", "app.py", "--db-password", "hunter2", "--token=abc", "SECRET_KEY=xyz", "--bind", "0.0.0.0:80"]
+    assert redact_argv(argv) == ["python3", "app.py", "--db-password", "«skryto»", "--token=«skryto»",
+                                 "SECRET_KEY=«skryto»", "--bind", "0.0.0.0:80"]
+    child = subprocess.Popen(["sh", "-c", "sleep 30; :", "--password", "hunter2"], start_new_session=True)
+    try:
+        listed = {p["pid"]: p for p in system.processes(also={child.pid})}
+        assert listed[child.pid]["argv"] == ["sh", "-c", "sleep 30; :", "--password", "«skryto»"]
+    finally:
+        os.killpg(child.pid, 9)
+        child.wait()
