@@ -245,7 +245,7 @@ class DjangoSecretKey(View):
 class DjangoSettings(View):
     ALLOWED_HOSTS: list[str]
     CSRF_TRUSTED_ORIGINS: list[str]
-    DEBUG: bool | None
+    DEBUG: bool | float | int | str | None
     INSTALLED_APPS: list[str]
     MIDDLEWARE: list[str]
     ROOT_URLCONF: str | None
