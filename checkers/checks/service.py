@@ -82,9 +82,10 @@ def spawn_failure(facts: dict, unit: dict) -> tuple[str, str | None] | None:
     entries = journal(facts, unit)
     for i in range(len(entries) - 1, -1, -1):
         message = entries[i].get("msg", "")
-        if "Main process exited" in message and not SPAWN_STATUS.search(message):
-            return None  # the program itself ran and exited: a crash for D011, not a refused start
-        if SPAWN_STATUS.search(message) or any(r in message for r in REFUSALS):
+        spawn = SPAWN_STATUS.search(message) or any(r in message for r in REFUSALS)
+        if not spawn and ("Main process exited" in message or entries[i].get("pid") not in ("1", None)):
+            return None  # the program itself ran after that (and exited, or was stopped): not a refused start
+        if spawn:
             attempt = [e.get("msg", "") for e in entries[max(0, i - 5):i + 1]]
             line = next((m for r in REFUSALS[:-1] for m in attempt if r in m), message).strip()
             steps = [found[1] for m in attempt for found in [SPAWN_STEP.search(m) or SPAWN_STATUS.search(m)] if found]

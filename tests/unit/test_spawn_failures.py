@@ -106,3 +106,15 @@ def test_a_service_systemd_never_started_is_not_told_to_be_started_again(name, w
     service = all_results(COURSE, corpus_facts("reference/service-stopped.json.gz"))["systemd.E003"]
     assert (service.status, service.reason) == (Status.FAILED, "inactive")
     assert "systemctl start" in service.hint
+
+
+def test_an_old_refused_start_is_history_once_the_program_ran_again():
+    # the ExecStart typo fixed, gunicorn ran, then stopped by hand: the refusal before is history
+    refused = corpus_facts("reference/exec-path-wrong.json.gz")["systemd"]["journal"]["gunicorn.service"]
+    facts = corpus_facts("reference/service-stopped.json.gz")
+    own = facts["systemd"]["journal"]["gunicorn.service"]
+    assert any(e["pid"] not in ("1", None) for e in own)  # gunicorn's own lines: it ran
+    facts["systemd"]["journal"]["gunicorn.service"] = refused + own
+    service = all_results(COURSE, facts)["systemd.E003"]
+    assert (service.status, service.reason) == (Status.FAILED, "inactive")
+    assert "doctor.D038" not in [d.id for d in diagnose(facts, COURSE)]
