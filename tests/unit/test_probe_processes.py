@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 from checkers.probe import system
 
 
+def _spawned(argv: list) -> subprocess.Popen:
+    """A real child process, once it runs `argv` (right after the fork /proc shows nothing yet)."""
+    child = subprocess.Popen(argv, start_new_session=True)
+    for _ in range(100):
+        with open(f"/proc/{child.pid}/cmdline", "rb") as handle:
+            if handle.read().split(b"\0")[0] == argv[0].encode():
+                return child
+        time.sleep(0.05)
+    return child
+
+
 def test_a_process_holding_a_web_port_is_listed_though_it_is_no_known_server():
-    child = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    child = _spawned(["sleep", "30"])
     try:
         assert child.pid not in {p["pid"] for p in system.processes()}
         listed = {p["pid"]: p for p in system.processes(also={child.pid})}
@@ -43,7 +55,7 @@ def test_secret_looking_arguments_are_hidden_in_any_process_listed():
     argv = ["python3", "app.py", "--db-password", "hunter2", "--token=abc", "SECRET_KEY=xyz", "--bind", "0.0.0.0:80"]
     assert redact_argv(argv) == ["python3", "app.py", "--db-password", "«skryto»", "--token=«skryto»",
                                  "SECRET_KEY=«skryto»", "--bind", "0.0.0.0:80"]
-    child = subprocess.Popen(["sh", "-c", "sleep 30; :", "--password", "hunter2"], start_new_session=True)
+    child = _spawned(["sh", "-c", "sleep 30; :", "--password", "hunter2"])
     try:
         listed = {p["pid"]: p for p in system.processes(also={child.pid})}
         assert listed[child.pid]["argv"] == ["sh", "-c", "sleep 30; :", "--password", "«skryto»"]
