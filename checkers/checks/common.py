@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from checkers.checks.base import Outcome, failed, passed, unknown
+from checkers.checks.service import app_unit
 from checkers.factsview import Facts, fallback
 
 
@@ -30,8 +31,7 @@ def missing_service_variable(facts: dict) -> str | None:
 def unread_environment_file(facts: dict) -> str | None:
     """A required EnvironmentFile= of the app's unit that the probe could not read (so neither
     could the service: systemd reads it as root)."""
-    units = Facts(facts).systemd.units
-    unit = units.get(Facts(facts).app.unit or "") or {}
+    unit = app_unit(facts) or {}
     return next((f["path"] for f in unit.get("environment_files") or []
                  if not f.get("readable", True) and not f.get("optional")), None)
 

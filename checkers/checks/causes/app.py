@@ -94,10 +94,11 @@ def systemd_cannot_start(facts: dict):
     """systemd does not even start the service's program: what the unit names is not on the
     machine (program, user, environment file) or another step of the spawn fails."""
     unit = app_unit(facts)
-    if not unit or stability(facts, unit).up:
+    behaviour = stability(facts, unit) if unit else None
+    if not unit or behaviour.up:
         return passed()
     line, step = spawn_failure(facts, unit) or (None, None)
-    seen = {"unit": unit["name"], "state": f"{unit.get('active_state')}/{unit.get('sub_state')}"}
+    seen = {"unit": unit["name"], "state": behaviour.state}
     missing = missing_from_machine(facts, unit)
     if missing:
         kind, what = missing
