@@ -346,8 +346,10 @@ def changed_checker_copy(root: Path) -> Path:
     shutil.copy(REPO / "exercises" / "course.toml", copy / "exercises" / "course.toml")
     module = copy / "checkers" / "checks" / "django_settings.py"
     text = module.read_text()
-    assert 'if setting(facts, "DEBUG") is False:' in text
-    module.write_text(text.replace('if setting(facts, "DEBUG") is False:', "if True:"))
+    # The change is made at the function's head, so it survives edits of the check's body.
+    head = "def debug_off(facts: dict):\n"
+    assert text.count(head) == 1
+    module.write_text(text.replace(head, head + '    return passed(file="settings.py")\n'))
     return copy
 
 
