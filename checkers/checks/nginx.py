@@ -39,9 +39,9 @@ def running(facts: dict):
         return failed("invalid", **state)
     holder = port80_holder(facts)
     if holder:  # starting it would fail too: the port is taken
-        who = {k: holder[k] for k in ("pid", "command", "user")}
-        if holder["service"]:
-            return failed("port_taken_service", **state, **who, service=holder["service"])
+        who, service = holder
+        if service:
+            return failed("port_taken_service", **state, **who, service=service)
         return failed("port_taken", **state, **who)
     return failed(**state)
 

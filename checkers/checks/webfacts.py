@@ -52,9 +52,9 @@ def nginx_runs(facts: dict) -> bool:
     return any(p["argv"] and p["argv"][0].startswith("nginx: master") for p in processes(facts))
 
 
-def port80_holder(facts: dict) -> dict | None:
-    """A program other than nginx listening on port 80 (where nginx must listen): pid, command,
-    user and its systemd service when the probe saw them."""
+def port80_holder(facts: dict) -> tuple[dict, str | None] | None:
+    """A program other than nginx listening on port 80 (where nginx must listen): its pid, command
+    and user, and its systemd service when the probe saw one."""
     by_pid = {p["pid"]: p for p in processes(facts)}
     for row in Facts(facts).listening.tcp:
         if row.get("port") != 80:
@@ -64,8 +64,8 @@ def port80_holder(facts: dict) -> dict | None:
             argv = proc.get("argv") or []
             if argv and argv[0].startswith("nginx"):
                 continue
-            return {"pid": pid, "command": " ".join(argv)[:120] or "?", "user": proc.get("user") or "?",
-                    "service": proc.get("unit")}
+            return ({"pid": pid, "command": " ".join(argv)[:120] or "?", "user": proc.get("user") or "?"},
+                    proc.get("unit"))
     return None
 
 

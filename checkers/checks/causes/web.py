@@ -35,9 +35,9 @@ def port80_taken(facts: dict):
     if not holder:
         return passed()
     bind = last_matching(error_log_lines(facts), "bind()", ":80 failed", "Address already in use")
-    seen = {k: holder[k] for k in ("pid", "command", "user")}
-    if holder["service"]:
-        return failed("service_log" if bind else "service", **seen, service=holder["service"], line=bind or "")
+    seen, service = holder
+    if service:
+        return failed("service_log" if bind else "service", **seen, service=service, line=bind or "")
     return failed("process_log" if bind else "process", **seen, line=bind or "")
 
 
