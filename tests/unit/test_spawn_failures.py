@@ -15,11 +15,6 @@ from tests.helpers.recorded import all_results, corpus_facts
 from tests.unit.test_checks_on_recorded_facts import COURSE
 
 
-
-
-
-
-
 def _first_cause(facts: dict):
     found = [d for d in diagnose(facts, COURSE) if d.id.startswith("doctor.D")]
     return found[0] if found else None
@@ -118,3 +113,13 @@ def test_an_old_refused_start_is_history_once_the_program_ran_again():
     service = all_results(COURSE, facts)["systemd.E003"]
     assert (service.status, service.reason) == (Status.FAILED, "inactive")
     assert "doctor.D038" not in [d.id for d in diagnose(facts, COURSE)]
+
+
+def test_an_old_refused_working_directory_is_history_once_the_program_ran_again():
+    refused = corpus_facts("reference/workdir-wrong.json.gz")["systemd"]["journal"]["gunicorn.service"]
+    assert "doctor.D032" in [d.id for d in diagnose(corpus_facts("reference/workdir-wrong.json.gz"), COURSE)]
+    facts = corpus_facts("reference/service-stopped.json.gz")
+    own = facts["systemd"]["journal"]["gunicorn.service"]
+    facts["systemd"]["journal"]["gunicorn.service"] = refused + own
+    ids = [d.id for d in diagnose(facts, COURSE)]
+    assert "doctor.D032" not in ids and "doctor.D010" not in ids, ids

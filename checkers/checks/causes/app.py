@@ -15,18 +15,17 @@ _BEHIND_502 = ("doctor.D003", "doctor.D005", "doctor.D006", "doctor.D016")
 
 
 def _working_directory(facts: dict) -> list:
-    """systemd could not change to the unit's WorkingDirectory: refused (D010) or missing (D032)."""
+    """systemd could not change to the unit's WorkingDirectory on its last attempt: refused (D010)
+    or missing (D032)."""
     unit = app_unit(facts)
-    for entry in reversed(journal(facts, unit)):
-        if "Changing to the requested working directory failed" in entry.get("msg", ""):
-            if unit.get("active_state") == "active":
-                return []
-            # systemd's own words tell a refused directory from one that is not there
-            missing = "No such file or directory" in entry["msg"]
-            return [("doctor.D032" if missing else "doctor.D010", "", {
-                "unit": unit["name"], "line": entry["msg"].strip(), "user": unit.get("user") or "root",
-                "workdir": unit.get("working_directory") or "?"})]
-    return []
+    refused = spawn_failure(facts, unit) if unit and unit.get("active_state") != "active" else None
+    if not refused or "Changing to the requested working directory failed" not in refused[0]:
+        return []
+    # systemd's own words tell a refused directory from one that is not there
+    missing = "No such file or directory" in refused[0]
+    return [("doctor.D032" if missing else "doctor.D010", "", {
+        "unit": unit["name"], "line": refused[0], "user": unit.get("user") or "root",
+        "workdir": unit.get("working_directory") or "?"})]
 
 
 def gunicorn_crashes(facts: dict):
