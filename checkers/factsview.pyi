@@ -222,6 +222,7 @@ class DjangoMedia(View):
 class DjangoMediaSample(View):
     path: str | None
     sha256: str | None
+    unreadable: str | None
 
 
 class DjangoPackages(View):

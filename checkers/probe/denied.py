@@ -7,11 +7,10 @@ privileged probe (root) finishes the comparison and says who saw what (`checked_
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pwd
 
-from checkers.probe.django_storage import compare_collected, pick_sample
+from checkers.probe.django_storage import compare_collected, media_sample, pick_sample
 
 
 def complete(django: dict) -> None:
@@ -54,20 +53,4 @@ def _media(media: dict) -> None:
     media["exists"] = os.path.exists(root)
     media["is_dir"] = os.path.isdir(root)
     media["checked_by"] = "root"
-    count, sample = 0, None
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(n for n in filenames if not n.startswith(".")):
-            count += 1
-            if sample is None:
-                path = os.path.join(dirpath, name)
-                try:
-                    with open(path, "rb") as handle:
-                        sample = {"path": os.path.relpath(path, root),
-                                  "sha256": hashlib.sha256(handle.read()).hexdigest()}
-                except OSError:
-                    pass
-        if count > 200:
-            break
-    media["files"] = count
-    media["sample"] = sample
+    media["files"], media["sample"] = media_sample(root)

@@ -145,8 +145,8 @@ def pick_installed_sample(sources, root, own):
             try:
                 with open(os.path.join(root, rel), "rb") as handle:
                     return {"path": rel, "sha256": hashlib.sha256(handle.read()).hexdigest()}
-            except OSError:
-                return None
+            except OSError as exc:  # still the file nginx must serve
+                return {"path": rel, "sha256": None, "unreadable": type(exc).__name__}
     return None
 
 
@@ -166,23 +166,27 @@ def media_facts(settings, static_root):
     if static_root:
         a, b = os.path.realpath(root), os.path.realpath(str(static_root))
         facts["overlaps_static"] = a == b or a.startswith(b + os.sep) or b.startswith(a + os.sep)
-    sample, count = None, 0
+    facts["files"], facts["sample"] = media_sample(root)
+    return facts
+
+
+def media_sample(root: str) -> tuple[int, dict | None]:
+    """The number of uploaded files (the walk stops after ~200) and one to request through the web
+    server: the first this user may read, with its digest; when it may read none, the first one
+    all the same (nginx must serve it too), without its digest."""
+    count, sample, closed = 0, None, None
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
+        for name in sorted(n for n in filenames if not n.startswith(".")):
             count += 1
-            if sample is None:
-                path = os.path.join(dirpath, name)
-                try:
-                    with open(path, "rb") as handle:
-                        digest = hashlib.sha256(handle.read()).hexdigest()
-                    sample = {"path": os.path.relpath(path, root), "sha256": digest}
-                except OSError:
-                    pass
+            if sample is not None:
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                with open(path, "rb") as handle:
+                    sample = {"path": os.path.relpath(path, root), "sha256": hashlib.sha256(handle.read()).hexdigest()}
+            except OSError as exc:
+                closed = closed or {"path": os.path.relpath(path, root), "sha256": None, "unreadable": type(exc).__name__}
         if count > 200:
             break
-    facts["files"] = count
-    facts["sample"] = sample
-    return facts
+    return count, sample or closed

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from checkers.probe import app as app_mod, denied
-from checkers.probe.django_storage import path_state
+from checkers.probe.django_storage import media_sample, path_state, pick_installed_sample
 from checkers.probe.systemd import seconds_ago
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="becoming another user needs root (CI runs as root)")
@@ -82,6 +82,38 @@ def test_the_privileged_probe_compares_what_the_app_user_could_not(project):
     assert static_facts["root_denied"]["user"] == "nobody" and "to_compare" not in static_facts
     assert static_facts["sample"]["path"] == "galerie/styl.css"
     assert media_facts["exists"] and media_facts["files"] == 1 and media_facts["checked_by"] == "root"
+
+
+def test_an_uploaded_file_the_user_may_not_read_is_still_the_one_nginx_must_serve(project):
+    # a file copied in with sudo from a 0600 source: root's, mode 0600 (recorded: corpus media-files-unreadable)
+    media = project[0] / "media"
+    (media / "obrazky").mkdir(parents=True)
+    media.chmod(0o755)
+    (media / "obrazky").chmod(0o755)
+    closed = media / "obrazky" / "b.svg"
+    closed.write_bytes(b"<svg/>")
+    closed.chmod(0o600)
+    assert as_user("nobody", media_sample, str(media)) == [1, {"path": "obrazky/b.svg", "sha256": None,
+                                                                "unreadable": "PermissionError"}]
+    # one it may read is preferred, with its digest to compare what the web server sends
+    (media / "obrazky" / "c.svg").write_bytes(b"<svg/>")
+    count, sample = as_user("nobody", media_sample, str(media))
+    assert count == 2 and sample["path"] == "obrazky/c.svg" and len(sample["sha256"]) == 64
+    assert media_sample(str(media))[1]["path"] == "obrazky/b.svg"  # root reads both: the first one
+
+
+def test_a_collected_admin_file_the_user_may_not_read_is_still_requested(project):
+    # collectstatic run by root with umask 077: the admin's CSS is root's 0600, nginx gets 403 for it
+    _, static, _, source = project
+    (static / "admin" / "css").mkdir(parents=True)
+    closed = static / "admin" / "css" / "base.css"
+    closed.write_text("body{}")
+    closed.chmod(0o600)
+    sources = {"galerie/styl.css": str(source), "admin/css/base.css": "/x/site-packages/django/contrib/admin/static/admin/css/base.css"}
+    own = {"path": "galerie/styl.css", "sha256": "0" * 64}
+    static.parent.chmod(0o755)  # the way to STATIC_ROOT open: only the file itself is closed
+    assert as_user("nobody", pick_installed_sample, sources, str(static), own) == {
+        "path": "admin/css/base.css", "sha256": None, "unreadable": "PermissionError"}
 
 
 def test_nothing_is_completed_for_a_root_the_user_could_see(project):
