@@ -83,6 +83,15 @@ def foreign_host_rejected(facts: dict):
     return failed("status", status=status_text(response), direct=status_text(direct))
 
 
+def _not_served(facts: dict, response: dict):
+    """A file answered other than 200. A 403 from nginx itself (not from the app) is a refusal to
+    hand the file out: most often nginx's user may not read it (inferred; doctor looks at the rights)."""
+    seen = {"url": response["path"], "status": status_text(response)}
+    if response.get("status") == 403 and not response.get("django_headers"):
+        return failed("forbidden", **seen, user=fallback(Facts(facts).paths.web_user, "www-data"))
+    return failed("status", **seen)
+
+
 def linked_static(facts: dict):
     response = web(facts, "static_linked")
     if not response:
@@ -91,7 +100,7 @@ def linked_static(facts: dict):
             return unknown("static_error", error=fallback(static.error.message, "?"))
         return failed("no_links", prefix=fallback(static.url, "/static/"))
     if response.get("status") != 200:
-        return failed("status", url=response["path"], status=status_text(response))
+        return _not_served(facts, response)
     expected = mimetypes.guess_type(response["path"])[0]
     content_type = fallback((response.get("headers") or {}).get("content-type"), "")
     if expected and not content_type.startswith(expected):
@@ -106,7 +115,7 @@ def media_file(facts: dict):
         # from MEDIA_ROOT), or "cannot verify" - never a failure for an empty MEDIA_ROOT.
         return media_by_behaviour(facts)
     if response.get("status") != 200:
-        return failed("status", url=response["path"], status=status_text(response))
+        return _not_served(facts, response)
     if response.get("expected_sha256") and response.get("body_sha256") != response.get("expected_sha256"):
         return failed("other_file", url=response["path"])
     return passed(url=response["path"])
