@@ -11,7 +11,7 @@ from checkers.checks.causes import app, django, web
 
 PRECEDENCE = (
     "doctor.D002", "doctor.D039", "doctor.D001", "doctor.D033", "doctor.D027", "doctor.D037", "doctor.D019", "doctor.D021", "doctor.D035", "doctor.D010", "doctor.D032",
-    "doctor.D038", "doctor.D034", "doctor.D011", "doctor.D004", "doctor.D005", "doctor.D006", "doctor.D003", "doctor.D013", "doctor.D029",
+    "doctor.D038", "doctor.D034", "doctor.D040", "doctor.D011", "doctor.D004", "doctor.D005", "doctor.D006", "doctor.D003", "doctor.D013", "doctor.D029",
     "doctor.D014", "doctor.D015", "doctor.D023", "doctor.D028", "doctor.D024", "doctor.D012", "doctor.D009",
     "doctor.D008", "doctor.D007", "doctor.D026", "doctor.D030", "doctor.D022", "doctor.D031", "doctor.D016",
     "doctor.D017", "doctor.D025", "doctor.D036", "doctor.A001", "doctor.A002",

@@ -1,8 +1,10 @@
-"""Causes on the app server's side: the service cannot enter its directory, crashes at start,
+"""Causes on the app server's side: the service cannot enter its directory, crashes at start or cannot create its socket,
 will not start after a reboot, runs stale code, cannot write uploads; runserver still running;
 gunicorn's worker count."""
 
 from __future__ import annotations
+
+import re
 
 from checkers.checks.base import cause, failed, passed
 from checkers.checks.causes.helpers import classified, gunicorn_masters, home_status, last_attempt_error
@@ -28,19 +30,49 @@ def _working_directory(facts: dict) -> list:
         "workdir": unit.get("working_directory") or "?"})]
 
 
-def gunicorn_crashes(facts: dict):
+# gunicorn's own words when it cannot bind its address (gunicorn/sock.py): "Connection in use: ADDR",
+# or "connection to ADDR failed: [Errno N] …"; it retries for a while, then gives up.
+BIND_IN_USE = re.compile(r"Connection in use: (.+)$")
+BIND_FAILED = re.compile(r"connection to (.+?) failed: \[Errno (\d+)\]")
+
+
+def socket_not_created(facts: dict):
+    """gunicorn started and could not create its socket: the directory is missing (2), its user may
+    not write there (13), or the address is taken (98)."""
     unit = app_unit(facts)
-    if not unit:
+    line, _ = _explaining_error(facts, unit) if unit else (None, None)
+    in_use, refused = BIND_IN_USE.search(line or ""), BIND_FAILED.search(line or "")
+    if not (in_use or refused):
         return passed()
+    address = (in_use or refused).group(1).strip()
+    reason = "in_use" if in_use else {"2": "missing_dir", "13": "denied", "98": "in_use"}.get(refused.group(2), "other")
+    directory = address.rsplit("/", 1)[0] if address.startswith("/") else ""
+    runtime = directory[len("/run/"):] if directory.startswith("/run/") else ""
+    if reason == "missing_dir" and runtime:
+        reason = "missing_run_dir"
+    return failed(reason, unit=unit["name"], line=line, address=address, directory=directory or "?",
+                  user=unit.get("user") or "root", runtime=runtime)
+
+
+def _explaining_error(facts: dict, unit: dict):
+    """The error of the unit's last start attempt that can explain what the site shows, and how the
+    unit behaved (a unit up and serving has no such error: an old one is history)."""
     entries = journal(facts, unit)
     seen = stability(facts, unit)
     if seen.up:
         if home_status(facts) not in (502, 503, 504):
-            return passed()
+            return None, seen
         if not unit.get("n_restarts"):
             # Caught between a restart and its crash: only the run that is up now can explain the 502.
             entries = [e for e in entries if e.get("inv") == entries[-1].get("inv")] if entries else []
-    error = last_attempt_error(entries)
+    return last_attempt_error(entries), seen
+
+
+def gunicorn_crashes(facts: dict):
+    unit = app_unit(facts)
+    if not unit:
+        return passed()
+    error, seen = _explaining_error(facts, unit)
     if error is None and not seen.up:
         later = fell_during_probe(facts, unit)
         if later is not None:  # it fell before our eyes, and its log did not say why (yet)
@@ -165,6 +197,7 @@ CHECKS = (
     cause("doctor.D032", classified("doctor.D032", _working_directory), _BEHIND_502),
     cause("doctor.D038", systemd_cannot_start, ["doctor.D011", *_BEHIND_502]),
     cause("doctor.D034", foreign_gunicorn, ["doctor.D011", *_BEHIND_502]),
+    cause("doctor.D040", socket_not_created, ["doctor.D011", *_BEHIND_502]),
     cause("doctor.D011", gunicorn_crashes, _BEHIND_502),
     cause("doctor.D030", media_root_missing),
     cause("doctor.D022", media_not_writable),

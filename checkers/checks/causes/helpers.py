@@ -16,8 +16,6 @@ HARMLESS = ("Control server error",)  # gunicorn 27 as www-data: cannot write ~/
 CRASH_MARKERS = ("Worker failed to boot", "[ERROR]", "Traceback", "Error:", "No module named")
 
 
-
-
 def gunicorn_masters(facts: dict) -> list:
     procs = gunicorn_processes(facts)
     pids = {p.get("pid") for p in procs}
