@@ -1,6 +1,6 @@
-"""Causes on the app server's side: the service cannot enter its directory, crashes at start or cannot create its socket,
-will not start after a reboot, runs stale code, cannot write uploads; runserver still running;
-gunicorn's worker count."""
+"""Causes on the app server's side: the service cannot enter its directory, crashes at start or
+cannot create its socket, will not start after a reboot, runs stale code, cannot write uploads;
+runserver still running; gunicorn's worker count."""
 
 from __future__ import annotations
 
