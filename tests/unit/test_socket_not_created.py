@@ -5,6 +5,8 @@ makes it, not D011's import-error explanation."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from checkers.doctor import diagnose
@@ -43,3 +45,19 @@ def test_an_old_bind_failure_is_history_once_the_site_works():
     assert "doctor.D040" not in [c.id for c in _causes(facts)]
     facts["systemd"]["journal"]["gunicorn.service"] = refused + facts["systemd"]["journal"]["gunicorn.service"]
     assert "doctor.D040" not in [c.id for c in _causes(facts)]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("[ERROR] connection to ('0.0.0.0', 80) failed: [Errno 13] Permission denied", "other"),
+    ("[ERROR] Connection in use: ('127.0.0.1', 8000)", "in_use"),
+    ("[ERROR] connection to /srv/sock/gunicorn.sock failed: [Errno 2] No such file or directory", "missing_dir"),
+])
+def test_other_addresses_are_told_apart_by_gunicorns_own_words(line, reason):
+    # gunicorn's two message forms (gunicorn/sock.py) put into the recorded journal of a bind failure
+    facts = corpus_facts("reference/socket-in-run-denied.json.gz")
+    recorded = "[ERROR] connection to /run/gunicorn.sock failed: [Errno 13] Permission denied"
+    text = json.dumps(facts, ensure_ascii=False)
+    assert recorded in text
+    first = _causes(json.loads(text.replace(recorded, line.replace('"', '\\"'))))[0]
+    assert (first.id, first.reason) == ("doctor.D040", reason)
+    assert "adresáři ?" not in first.message

@@ -48,7 +48,9 @@ def socket_not_created(facts: dict):
     reason = "in_use" if in_use else {"2": "missing_dir", "13": "denied", "98": "in_use"}.get(refused.group(2), "other")
     directory = address.rsplit("/", 1)[0] if address.startswith("/") else ""
     runtime = directory[len("/run/"):] if directory.startswith("/run/") else ""
-    if reason == "missing_dir" and runtime:
+    if reason in ("missing_dir", "denied") and not directory:  # a TCP address (a port below 1024…)
+        reason = "other"
+    elif reason == "missing_dir" and runtime:
         reason = "missing_run_dir"
     return failed(reason, unit=unit["name"], line=line, address=address, directory=directory or "?",
                   user=unit.get("user") or "root", runtime=runtime)
